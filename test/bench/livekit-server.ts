@@ -1,0 +1,119 @@
+import { createSocket } from 'node:dgram';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLogger, type Logger } from '#shared/logger.ts';
+import { ManagedProcess, describeExit } from '#shared/managed-process.ts';
+import { freePort } from '#shared/ports.ts';
+
+/** A running LiveKit server for tests, bound to loopback only. */
+export interface LiveKitServer {
+  /** `ws://127.0.0.1:<port>` — what SDKs connect to. */
+  readonly url: string;
+  /** `http://127.0.0.1:<port>` — for RoomService/Twirp calls. */
+  readonly httpUrl: string;
+  readonly apiKey: string;
+  readonly apiSecret: string;
+  stop(): Promise<void>;
+}
+
+/** Path of the livekit-server binary that scripts/setup.sh builds. */
+export function livekitServerBinary(): string {
+  const fromEnv = process.env['LIVEKIT_SERVER_BIN'];
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  const cache = process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache');
+  return join(process.env['UE_BIN_DIR'] ?? join(cache, 'universal-egress', 'bin'), 'livekit-server');
+}
+
+async function freeUdpPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = createSocket('udp4');
+    socket.once('error', reject);
+    socket.bind(0, '127.0.0.1', () => {
+      const { port } = socket.address();
+      socket.close(() => resolve(port));
+    });
+  });
+}
+
+export interface StartLiveKitOptions {
+  readonly logger?: Logger;
+  /** Seconds a room stays open after its last participant leaves. Default 20 (LiveKit's default). */
+  readonly departureTimeout?: number;
+}
+
+/**
+ * Starts the real LiveKit server on random loopback ports with a fresh key pair. ICE candidates are limited
+ * to 127.0.0.1 (`use_external_ip: false`, `lo` only), so no media or STUN traffic leaves the machine.
+ */
+export async function startLiveKitServer(options: StartLiveKitOptions = {}): Promise<LiveKitServer> {
+  const binary = livekitServerBinary();
+  if (!existsSync(binary)) {
+    throw new Error(`livekit-server not found at ${binary}: run scripts/setup.sh first`);
+  }
+  const logger = options.logger ?? createLogger({ component: 'livekit-server' });
+  const [port, tcpPort, udpPort] = [await freePort(), await freePort(), await freeUdpPort()];
+  const apiKey = `API${randomBytes(6).toString('hex')}`;
+  const apiSecret = randomBytes(24).toString('base64url');
+  const dir = await mkdtemp(join(tmpdir(), 'ue-livekit-'));
+  const config = [
+    `port: ${port}`,
+    'bind_addresses: ["127.0.0.1"]',
+    'rtc:',
+    `  tcp_port: ${tcpPort}`,
+    `  udp_port: ${udpPort}`,
+    '  use_external_ip: false',
+    '  node_ip: 127.0.0.1',
+    '  enable_loopback_candidate: true',
+    '  interfaces:',
+    '    includes: [lo]',
+    '  ips:',
+    '    includes: [127.0.0.1/32]',
+    'room:',
+    `  departure_timeout: ${options.departureTimeout ?? 20}`,
+    'keys:',
+    `  ${apiKey}: ${apiSecret}`,
+    'logging:',
+    '  level: warn',
+    '',
+  ].join('\n');
+  const configPath = join(dir, 'livekit.yaml');
+  await writeFile(configPath, config, { mode: 0o600 });
+  const proc = new ManagedProcess(binary, ['--config', configPath], { name: 'livekit-server', logger });
+  const httpUrl = `http://127.0.0.1:${port}`;
+  try {
+    await waitForHttp(httpUrl, proc);
+  } catch (err) {
+    await proc.stop('SIGKILL');
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+  return {
+    url: `ws://127.0.0.1:${port}`,
+    httpUrl,
+    apiKey,
+    apiSecret,
+    stop: async () => {
+      await proc.stop('SIGTERM', 5_000);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function waitForHttp(url: string, proc: ManagedProcess, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const exit = proc.exitStatus;
+    if (exit !== undefined) throw new Error(`livekit-server exited during start (${describeExit(exit)})`);
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(1_000) });
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`livekit-server did not answer on ${url} within ${timeoutMs} ms`);
+}
