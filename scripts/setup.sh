@@ -59,8 +59,20 @@ install_node_modules() {
   echo "$hash" >"$stamp"
 }
 
+# LiveKit's Go server SDK as a protobuf Twirp client (the code path the `lk` CLI uses), for the tests.
+build_go_client() {
+  local hash bin
+  hash=$(cat test/go-client/go.mod test/go-client/go.sum test/go-client/main.go | sha256sum | cut -c1-12)
+  bin="$UE_BIN_DIR/egress-go-client-$hash"
+  if [[ -x "$bin" ]]; then return; fi
+  say "building the Go SDK test client (about a minute)"
+  mkdir -p "$UE_BIN_DIR"
+  (cd test/go-client && go build -o "$bin.tmp" . && mv "$bin.tmp" "$bin")
+}
+
 install_debian_packages
 install_livekit_server
+build_go_client
 install_python_tools
 install_node_modules
 say "building bundles"

@@ -113,3 +113,12 @@ export function describeError(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
 }
+
+/** The egress was stopped before its pipeline started: it ends ABORTED (412), not FAILED. */
+export class AbortedBeforeStartError extends EgressError {
+  override readonly name = 'AbortedBeforeStartError';
+
+  constructor(message = 'Stop called before pipeline could start') {
+    super('failed_precondition', message);
+  }
+}

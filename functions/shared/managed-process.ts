@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import type { Logger } from './logger.ts';
+import { maskSecrets, type Logger } from './logger.ts';
 
 /** How a managed process ended. */
 export interface ProcessExit {
@@ -14,8 +14,12 @@ export interface ManagedProcessOptions {
   readonly logger: Logger;
   readonly env?: NodeJS.ProcessEnv;
   readonly cwd?: string;
-  /** Log level for the process's stdout/stderr lines; `off` drops them. Default `debug`. */
-  readonly outputLevel?: 'debug' | 'info' | 'off';
+  /**
+   * What happens to the process's stdout/stderr lines: logged at `debug`/`info` with the process name,
+   * `passthrough` (written to this process's stderr as they are, secrets masked — for children that log
+   * with the same logger), or `off`. Default `debug`.
+   */
+  readonly outputLevel?: 'debug' | 'info' | 'passthrough' | 'off';
   /** Pass stdin through as a pipe (for ffmpeg fed from Node). Default: ignored. */
   readonly stdin?: 'pipe' | 'ignore';
   /** Keep stdout as a raw stream for the caller instead of logging it. */
@@ -63,7 +67,10 @@ export class ManagedProcess {
       const log = options.logger.child({ process: options.name });
       const pipeLines = (stream: NodeJS.ReadableStream | null, tag: string): void => {
         if (stream === null) return;
-        createInterface({ input: stream }).on('line', (line) => log[level](line, { stream: tag }));
+        createInterface({ input: stream }).on('line', (line) => {
+          if (level === 'passthrough') process.stderr.write(`${maskSecrets(line)}\n`);
+          else log[level](line, { stream: tag });
+        });
       };
       if (options.rawStdout !== true) pipeLines(this.child.stdout, 'stdout');
       pipeLines(this.child.stderr, 'stderr');

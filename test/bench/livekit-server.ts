@@ -96,6 +96,9 @@ export async function startLiveKitServer(options: StartLiveKitOptions = {}): Pro
     apiKey,
     apiSecret,
     stop: async () => {
+      // The first SIGTERM drains rooms (it waits for participants); a second one forces the exit.
+      proc.child.kill('SIGTERM');
+      await Promise.race([proc.exited, new Promise((r) => setTimeout(r, 200))]);
       await proc.stop('SIGTERM', 5_000);
       await rm(dir, { recursive: true, force: true });
     },

@@ -1,0 +1,95 @@
+/**
+ * `npm run demo`: runs the main job locally, end to end, with real parts — a LiveKit server in dev mode, a
+ * synthetic participant (a tone with a beep a second, and a test-pattern video), the egress system in local
+ * mode, and a track egress of the participant's audio to a WebSocket, started with `EgressClient` exactly
+ * as an app backend would. The PCM received is saved as a WAV file and checked with ffprobe.
+ *
+ * Options (environment): DEMO_SECONDS (default 15), DEMO_DIR (default .data/demo).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdir, rm } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { EgressStatus } from '@livekit/protocol';
+import { startLiveKitServer } from '#bench/livekit-server.ts';
+import { startLocalFixture, waitForStatus } from '#bench/local-fixture.ts';
+import { startSyntheticPublisher } from '#bench/synthetic-publisher.ts';
+import { startWsReceiver } from '#bench/ws-receiver.ts';
+import { statusName } from '#domain/status.ts';
+
+const seconds = Number(process.env['DEMO_SECONDS'] ?? '15');
+const dir = resolve(process.env['DEMO_DIR'] ?? '.data/demo');
+const say = (line: string): void => console.log(`[demo] ${line}`);
+const cleanups: (() => Promise<unknown>)[] = [];
+
+async function main(): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  say('starting a LiveKit server (dev keys, loopback only)…');
+  const livekit = await startLiveKitServer();
+  cleanups.push(() => livekit.stop());
+  say(`LiveKit is up at ${livekit.url}`);
+
+  say('starting the egress system in local mode (API + queue + launcher + store)…');
+  process.env['LOG_LEVEL'] ??= 'warn';
+  const local = await startLocalFixture(livekit, { baseDir: resolve(dir, 'system') });
+  cleanups.push(() => local.stop());
+  say(`egress API at ${local.system.url} (API key ${livekit.apiKey})`);
+
+  const room = 'demo-room';
+  say(`joining a synthetic participant to room "${room}" (tone + beep each second, test-pattern video)…`);
+  const publisher = await startSyntheticPublisher({
+    url: livekit.url,
+    apiKey: livekit.apiKey,
+    apiSecret: livekit.apiSecret,
+    room,
+    identity: 'synthetic-speaker',
+    audio: true,
+    video: { codec: 'vp8' },
+  });
+  cleanups.push(() => publisher.stop());
+
+  const receiver = await startWsReceiver({ recordDir: dir });
+  cleanups.push(() => receiver.stop());
+  say(`WebSocket receiver listening at ${receiver.url}`);
+
+  const t0 = Date.now();
+  const info = await local.client.startTrackEgress(room, `${receiver.url}/audio`, publisher.audioTrackSid!);
+  say(`EgressClient.startTrackEgress → ${info.egressId} ${statusName(info.status)}`);
+  await waitForStatus(local.client, info.egressId, EgressStatus.EGRESS_ACTIVE, 10_000);
+  say(`${info.egressId} is ACTIVE after ${Date.now() - t0} ms`);
+  const connection = await receiver.waitForConnection(5_000);
+  for (let s = 0; s < seconds; s += 3) {
+    await new Promise((r) => setTimeout(r, Math.min(3, seconds - s) * 1000));
+    say(
+      `received ${(connection.binaryBytes / 1e6).toFixed(2)} MB of PCM (${(connection.binaryBytes / 192_000).toFixed(1)} s)`,
+    );
+  }
+  const stopping = await local.client.stopEgress(info.egressId);
+  say(`EgressClient.stopEgress → ${statusName(stopping.status)}`);
+  const done = await waitForStatus(local.client, info.egressId, EgressStatus.EGRESS_COMPLETE, 15_000);
+  await connection.closed;
+  say(`${info.egressId} is ${statusName(done.status)} (${done.details})`);
+
+  const wav = resolve(dir, `${info.egressId}.wav`);
+  execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 's16le', '-ar', '48000', '-ac', '2', '-i', connection.file!, wav]);
+  const probe = execFileSync('ffprobe', [
+    '-v',
+    'error',
+    '-show_entries',
+    'format=duration:stream=codec_name,sample_rate,channels',
+    '-of',
+    'compact=p=0',
+    wav,
+  ]);
+  say(`recording: ${wav}`);
+  say(`ffprobe: ${probe.toString().trim().replace(/\n/g, ' | ')}`);
+}
+
+try {
+  await main();
+} catch (err) {
+  console.error('[demo] failed:', err);
+  process.exitCode = 1;
+} finally {
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+}

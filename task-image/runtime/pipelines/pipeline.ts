@@ -1,0 +1,44 @@
+import type { EgressInfo } from '@livekit/protocol';
+import type { EgressPlan } from '#domain/request/plan.ts';
+import type { StoredRequest } from '#domain/egress-record.ts';
+import type { Logger } from '#shared/logger.ts';
+
+/** A change to the egress's public info (results, stream state), applied by the status reporter. */
+export type InfoPatch = (info: EgressInfo) => void;
+
+/** LiveKit's end reasons, recorded as `details: "End reason: <reason>"`. */
+export type EndReason = 'StopEgress API' | 'Source closed' | 'Process killed' | 'All streams stopped' | 'Aborted';
+
+/** What a pipeline gets from the session that runs it. */
+export interface PipelineContext {
+  readonly egressId: string;
+  readonly plan: EgressPlan;
+  readonly request: StoredRequest;
+  readonly logger: Logger;
+  /** LiveKit server URL and the recorder's join token. */
+  readonly livekitUrl: string;
+  readonly token: string;
+  /** Call once, when the first media has been written to an output: the egress becomes ACTIVE. */
+  readonly onActive: (patch?: InfoPatch) => void;
+  /** Results changed while running (stream started/failed…). */
+  readonly onUpdate: (patch: InfoPatch) => void;
+  /** The pipeline has begun to end by itself (source closed…): the egress becomes ENDING. */
+  readonly onEnding: (reason: EndReason) => void;
+}
+
+/** How a pipeline ended when it did not fail. */
+export interface PipelineEnd {
+  readonly reason: EndReason;
+  /** Final results (file/stream results, durations). */
+  readonly patch: InfoPatch;
+}
+
+/**
+ * Source → pipeline → sinks for one egress. `run` resolves when every output is finished and uploaded, and
+ * rejects with an `EgressError` when the egress fails; it cleans up everything it started on every path.
+ */
+export interface Pipeline {
+  run(): Promise<PipelineEnd>;
+  /** Asks for a graceful end: outputs are finished, not cut. Idempotent; the first reason wins. */
+  stop(reason: EndReason): void;
+}

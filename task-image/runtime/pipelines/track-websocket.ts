@@ -1,0 +1,136 @@
+import { AudioStream, RoomEvent } from '@livekit/rtc-node';
+import { StreamInfo, StreamInfo_Status } from '@livekit/protocol';
+import { EgressError } from '#domain/errors.ts';
+import { nowNanos } from '#domain/egress-record.ts';
+import type { StreamUrl } from '#domain/request/stream-url.ts';
+import { isAudio, RtcRoom, type FoundTrack } from '../sources/rtc-room.ts';
+import { WebSocketSink } from '../sinks/websocket-sink.ts';
+import { PcmGapFiller, pcmChannels, pcmSampleRate } from './pcm-gap-filler.ts';
+import type { EndReason, InfoPatch, Pipeline, PipelineContext, PipelineEnd } from './pipeline.ts';
+
+/** How long a track may take to appear in the room before the egress fails 404 (LiveKit: 30 s). */
+export const trackWaitMs = 30_000;
+
+/**
+ * Track egress to a WebSocket: one audio track, decoded by rtc-node to PCM 48 kHz stereo and sent as binary
+ * frames, with `{"muted":…}` text frames. Ends when the track is unpublished, its publisher leaves, the room
+ * closes, or on stop; fails when the receiver fails.
+ */
+export class TrackWebSocketPipeline implements Pipeline {
+  private readonly stopping = new AbortController();
+  private stopReason: EndReason | undefined;
+
+  constructor(
+    private readonly ctx: PipelineContext,
+    private readonly trackId: string,
+    private readonly target: StreamUrl,
+  ) {}
+
+  stop(reason: EndReason): void {
+    if (this.stopReason !== undefined) return;
+    this.stopReason = reason;
+    this.stopping.abort();
+  }
+
+  async run(): Promise<PipelineEnd> {
+    const log = this.ctx.logger;
+    const room = await RtcRoom.connect(this.ctx.livekitUrl, this.ctx.token, log);
+    let sink: WebSocketSink | undefined;
+    try {
+      const found = await room.waitForTrack(this.trackId, trackWaitMs, this.stopping.signal);
+      if (!isAudio(found)) {
+        throw new EgressError(
+          'invalid_argument',
+          `format websocket incompatible with codec ${found.publication.mimeType ?? 'video'}`,
+        );
+      }
+      sink = await WebSocketSink.open(this.target.url, log);
+      return await this.stream(room, found, sink);
+    } finally {
+      await sink?.close();
+      await room.close();
+    }
+  }
+
+  private async stream(room: RtcRoom, found: FoundTrack, sink: WebSocketSink): Promise<PipelineEnd> {
+    const track = await room.subscribe(found);
+    const stream = new AudioStream(track, { sampleRate: pcmSampleRate, numChannels: pcmChannels });
+    const reader = stream.getReader();
+    const filler = new PcmGapFiller((samples) => sink.writePcm(samples));
+    const startedAt = { ns: 0n };
+    const onMute = mutedListener(found, sink);
+    room.room.on(RoomEvent.TrackMuted, onMute.muted).on(RoomEvent.TrackUnmuted, onMute.unmuted);
+    if (found.publication.muted === true) sink.sendMuted(true);
+    const ended = Promise.race([
+      room.watchEnd(found, this.stopping.signal).then(() => this.stop('Source closed')),
+      new Promise<void>((resolve) => this.stopping.signal.addEventListener('abort', () => resolve(), { once: true })),
+    ]);
+    let failure: EgressError | undefined;
+    sink.onFailure((err) => {
+      failure = err;
+      this.stopping.abort();
+    });
+    const pump = (async () => {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done || this.stopping.signal.aborted) return;
+        filler.frame(value.data);
+        if (startedAt.ns === 0n) {
+          startedAt.ns = nowNanos();
+          this.ctx.onActive(streamStarted(this.target.redactedUrl, startedAt.ns));
+        }
+      }
+    })();
+    await ended;
+    if (this.stopReason !== 'Aborted' && failure === undefined) this.ctx.onEnding(this.stopReason ?? 'Source closed');
+    filler.stop();
+    await reader.cancel().catch(() => undefined);
+    await pump.catch(() => undefined);
+    room.room.off(RoomEvent.TrackMuted, onMute.muted).off(RoomEvent.TrackUnmuted, onMute.unmuted);
+    const endedAt = nowNanos();
+    if (failure !== undefined) {
+      const error = failure;
+      this.ctx.onUpdate(streamEnded(this.target.redactedUrl, startedAt.ns, endedAt, error.message));
+      throw error;
+    }
+    this.ctx.logger.info('websocket stream ended', { bytes: sink.bytesSent, samples: filler.written });
+    return {
+      reason: this.stopReason ?? 'Source closed',
+      patch: streamEnded(this.target.redactedUrl, startedAt.ns, endedAt),
+    };
+  }
+}
+
+function mutedListener(found: FoundTrack, sink: WebSocketSink) {
+  const matches = (publication: { sid?: string | undefined }): boolean => publication.sid === found.publication.sid;
+  return {
+    muted: (publication: { sid?: string | undefined }) => {
+      if (matches(publication)) sink.sendMuted(true);
+    },
+    unmuted: (publication: { sid?: string | undefined }) => {
+      if (matches(publication)) sink.sendMuted(false);
+    },
+  };
+}
+
+function streamStarted(url: string, startedAt: bigint): InfoPatch {
+  return (info) => {
+    info.streamResults = [new StreamInfo({ url, startedAt, status: StreamInfo_Status.ACTIVE })];
+  };
+}
+
+function streamEnded(url: string, startedAt: bigint, endedAt: bigint, error?: string): InfoPatch {
+  return (info) => {
+    const started = startedAt === 0n ? endedAt : startedAt;
+    info.streamResults = [
+      new StreamInfo({
+        url,
+        startedAt: started,
+        endedAt,
+        duration: endedAt - started,
+        status: error === undefined ? StreamInfo_Status.FINISHED : StreamInfo_Status.FAILED,
+        error: error ?? '',
+      }),
+    ];
+  };
+}
