@@ -54,7 +54,12 @@ export async function startLiveKitServer(options: StartLiveKitOptions = {}): Pro
     throw new Error(`livekit-server not found at ${binary}: run scripts/setup.sh first`);
   }
   const logger = options.logger ?? createLogger({ component: 'livekit-server' });
-  const [port, tcpPort, udpPort] = [await freePort(), await freePort(), await freeUdpPort()];
+  const [port, tcpPort, udpPort, stunPort] = [
+    await freePort(),
+    await freePort(),
+    await freeUdpPort(),
+    await freeUdpPort(),
+  ];
   const apiKey = `API${randomBytes(6).toString('hex')}`;
   const apiSecret = randomBytes(24).toString('base64url');
   const dir = await mkdtemp(join(tmpdir(), 'ue-livekit-'));
@@ -65,6 +70,9 @@ export async function startLiveKitServer(options: StartLiveKitOptions = {}): Pro
     `  tcp_port: ${tcpPort}`,
     `  udp_port: ${udpPort}`,
     '  use_external_ip: false',
+    // Clients otherwise get public STUN servers in the join response; a dead loopback port keeps every
+    // ICE agent (rtc-node's included) from sending anything off the machine.
+    `  stun_servers: ["127.0.0.1:${stunPort}"]`,
     '  node_ip: 127.0.0.1',
     '  enable_loopback_candidate: true',
     '  interfaces:',
