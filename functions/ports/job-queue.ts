@@ -1,7 +1,6 @@
-/** The only message the jobs queue carries: the table is the source of truth (design decision 3). */
-export interface EgressJob {
-  readonly egressId: string;
-}
+import type { EgressJob } from '#domain/egress-job.ts';
+
+export type { EgressJob };
 
 /** Producer side of the jobs queue (SQS in AWS, in-process in local mode). */
 export interface JobQueue {

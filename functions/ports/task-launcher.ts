@@ -1,15 +1,6 @@
-/** Which image a task runs: the full composite recorder, or the small track forwarder. */
-export type TaskImage = 'recorder' | 'forwarder';
+import type { TaskImage, TaskSize } from '#domain/sizing.ts';
 
-/** Size of a task, in Fargate units. */
-export interface TaskSize {
-  /** vCPU in units of 1/1024 (256 = 0.25 vCPU). */
-  readonly cpu: number;
-  /** Memory in MiB. */
-  readonly memoryMiB: number;
-  /** Where the task runs: Fargate, Fargate Spot, or EC2 instances with a GPU. */
-  readonly capacity: 'FARGATE' | 'FARGATE_SPOT' | 'EC2_GPU';
-}
+export type { TaskImage, TaskSize };
 
 export interface LaunchRequest {
   readonly egressId: string;

@@ -1,3 +1,5 @@
+import { DynamoDbEgressStore } from '#adapters/aws/dynamodb-store.ts';
+import { readLiveKitSecret } from '#adapters/aws/livekit-secret.ts';
 import { FileEgressStore } from '#adapters/local/file-store.ts';
 import type { EgressStore } from '#ports/egress-store.ts';
 import { ConfigError } from '#shared/env.ts';
@@ -17,5 +19,9 @@ export async function createTaskBackend(config: TaskConfig): Promise<TaskBackend
     }
     return { store: await new FileEgressStore(config.dataDir).init(), apiSecret: config.apiSecret };
   }
-  throw new ConfigError('EGRESS_BACKEND=aws is not available in this build yet');
+  if (config.table === undefined) throw new ConfigError('aws backend needs EGRESS_TABLE');
+  const apiSecret =
+    config.apiSecret ?? (config.secretArn === undefined ? undefined : await readLiveKitSecret(config.secretArn));
+  if (apiSecret === undefined) throw new ConfigError('aws backend needs LIVEKIT_SECRET_ARN or LIVEKIT_API_SECRET');
+  return { store: new DynamoDbEgressStore(config.table), apiSecret };
 }
