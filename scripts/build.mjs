@@ -1,23 +1,11 @@
 // Builds the runnable bundles with esbuild: the task entrypoint (what ECS and the local launcher run),
 // the local-mode server, and one bundle per Lambda handler. Native and large runtime packages stay external.
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
-import { existsSync } from 'node:fs';
 
 const external = ['@livekit/rtc-node', '@livekit/rtc-ffi-bindings', 'puppeteer-core', 'werift'];
 
-const entries = [
-  { in: 'task-image/runtime/main.ts', out: 'dist/task/main' },
-  { in: 'functions/local/main.ts', out: 'dist/local/main' },
-  { in: 'functions/handlers/api.ts', out: 'dist/lambda/api/index' },
-  { in: 'functions/handlers/dispatcher.ts', out: 'dist/lambda/dispatcher/index' },
-  { in: 'functions/handlers/reconciler.ts', out: 'dist/lambda/reconciler/index' },
-  { in: 'functions/handlers/notifier.ts', out: 'dist/lambda/notifier/index' },
-].filter((e) => existsSync(e.in));
-
-await build({
-  entryPoints: entries,
-  outdir: '.',
-  outExtension: { '.js': '.mjs' },
+const common = {
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -25,8 +13,35 @@ await build({
   sourcemap: true,
   external,
   logLevel: 'warning',
+  outExtension: { '.js': '.mjs' },
   // Bundled CommonJS dependencies call require(); give ESM bundles one.
   banner: {
     js: "import { createRequire as __ueCreateRequire } from 'node:module'; const require = __ueCreateRequire(import.meta.url);",
   },
+};
+
+// Chunk names change with their content: start clean so no stale chunk is shipped.
+rmSync('dist/task', { recursive: true, force: true });
+
+// The task: split into chunks, so each pipeline (and the AWS SDK) is loaded only by the tasks that use it.
+await build({
+  ...common,
+  entryPoints: { main: 'task-image/runtime/main.ts', 'self-check': 'task-image/runtime/self-check/main.ts' },
+  outdir: 'dist/task',
+  splitting: true,
+  chunkNames: '[name]-[hash]',
+});
+
+const entries = [
+  { in: 'functions/local/main.ts', out: 'dist/local/main' },
+  { in: 'functions/handlers/api.ts', out: 'dist/lambda/api/index' },
+  { in: 'functions/handlers/dispatcher.ts', out: 'dist/lambda/dispatcher/index' },
+  { in: 'functions/handlers/reconciler.ts', out: 'dist/lambda/reconciler/index' },
+  { in: 'functions/handlers/notifier.ts', out: 'dist/lambda/notifier/index' },
+];
+
+await build({
+  ...common,
+  entryPoints: entries,
+  outdir: '.',
 });

@@ -1,15 +1,16 @@
 /**
  * `npm run demo`: runs the main job locally, end to end, with real parts — a LiveKit server in dev mode, a
  * synthetic participant (a tone with a beep a second, and a test-pattern video), the egress system in local
- * mode, and a track egress of the participant's audio to a WebSocket, started with `EgressClient` exactly
- * as an app backend would. The PCM received is saved as a WAV file and checked with ffprobe.
+ * mode, and two track egresses started with `EgressClient` exactly as an app backend would: the audio to a
+ * WebSocket (the PCM received is saved as a WAV file) and the video to a WebM file with no transcoding.
+ * Both are checked with ffprobe.
  *
  * Options (environment): DEMO_SECONDS (default 15), DEMO_DIR (default .data/demo).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { EgressStatus } from '@livekit/protocol';
+import { DirectFileOutput, EgressStatus } from '@livekit/protocol';
 import { startLiveKitServer } from '#bench/livekit-server.ts';
 import { startLocalFixture, waitForStatus } from '#bench/local-fixture.ts';
 import { startSyntheticPublisher } from '#bench/synthetic-publisher.ts';
@@ -54,9 +55,17 @@ async function main(): Promise<void> {
 
   const t0 = Date.now();
   const info = await local.client.startTrackEgress(room, `${receiver.url}/audio`, publisher.audioTrackSid!);
-  say(`EgressClient.startTrackEgress → ${info.egressId} ${statusName(info.status)}`);
+  say(`EgressClient.startTrackEgress(audio → WebSocket) → ${info.egressId} ${statusName(info.status)}`);
+  const video = await local.client.startTrackEgress(
+    room,
+    new DirectFileOutput({ filepath: '{room_name}/{track_type}-{time}' }),
+    publisher.videoTrackSid!,
+  );
+  say(`EgressClient.startTrackEgress(video → file, no transcoding) → ${video.egressId} ${statusName(video.status)}`);
   await waitForStatus(local.client, info.egressId, EgressStatus.EGRESS_ACTIVE, 10_000);
   say(`${info.egressId} is ACTIVE after ${Date.now() - t0} ms`);
+  await waitForStatus(local.client, video.egressId, EgressStatus.EGRESS_ACTIVE, 10_000);
+  say(`${video.egressId} is ACTIVE after ${Date.now() - t0} ms`);
   const connection = await receiver.waitForConnection(5_000);
   for (let s = 0; s < seconds; s += 3) {
     await new Promise((r) => setTimeout(r, Math.min(3, seconds - s) * 1000));
@@ -65,7 +74,9 @@ async function main(): Promise<void> {
     );
   }
   const stopping = await local.client.stopEgress(info.egressId);
-  say(`EgressClient.stopEgress → ${statusName(stopping.status)}`);
+  say(`EgressClient.stopEgress(${info.egressId}) → ${statusName(stopping.status)}`);
+  await local.client.stopEgress(video.egressId);
+  const videoDone = await waitForStatus(local.client, video.egressId, EgressStatus.EGRESS_COMPLETE, 15_000);
   const done = await waitForStatus(local.client, info.egressId, EgressStatus.EGRESS_COMPLETE, 15_000);
   await connection.closed;
   say(`${info.egressId} is ${statusName(done.status)} (${done.details})`);
@@ -83,6 +94,22 @@ async function main(): Promise<void> {
   ]);
   say(`recording: ${wav}`);
   say(`ffprobe: ${probe.toString().trim().replace(/\n/g, ' | ')}`);
+  const file = videoDone.fileResults[0];
+  if (file !== undefined) {
+    const videoProbe = execFileSync('ffprobe', [
+      '-v',
+      'error',
+      '-show_entries',
+      'stream=codec_name,width,height',
+      '-of',
+      'compact=p=0',
+      file.location,
+    ]);
+    say(
+      `video recording: ${file.location} (${(Number(file.size) / 1e6).toFixed(2)} MB, ${(Number(file.duration) / 1e9).toFixed(1)} s)`,
+    );
+    say(`ffprobe: ${videoProbe.toString().trim()}; manifest: ${videoDone.manifestLocation}`);
+  }
 }
 
 try {

@@ -11,3 +11,7 @@ npx eslint .
 npx prettier --check . >/dev/null || { npx prettier --check .; exit 1; }
 echo "[test] running tests" >&2
 npx vitest run "$@"
+if (($# == 0)); then
+  echo "[test] building and smoke-running the task images (buildah/podman)" >&2
+  UE_SUITE=images npx vitest run
+fi

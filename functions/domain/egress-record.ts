@@ -22,6 +22,19 @@ export interface DispatchState {
   readonly taskId?: string;
   /** When the task claimed the record (ms since epoch). */
   readonly claimedAt?: number;
+  /** Uploads in progress, so a reconciler can keep what a dead task uploaded. */
+  readonly uploads?: readonly OpenUpload[];
+}
+
+/**
+ * An S3 multipart upload a task has open, with its recovery object: the bytes not yet in a part, uploaded
+ * every few seconds, which become the last part if the task dies.
+ */
+export interface OpenUpload {
+  readonly bucket: string;
+  readonly key: string;
+  readonly uploadId: string;
+  readonly tailKey: string;
 }
 
 /**

@@ -3,6 +3,7 @@ import type { EventBridgeEvent } from 'aws-lambda';
 import { DynamoDbEgressStore } from '#adapters/aws/dynamodb-store.ts';
 import { EcsTaskLauncher } from '#adapters/aws/ecs-launcher.ts';
 import { SqsJobQueue } from '#adapters/aws/sqs-queue.ts';
+import { S3UploadRecovery } from '#adapters/aws/s3-upload-recovery.ts';
 import { createLogger } from '#shared/logger.ts';
 import { requireEnv } from '#shared/env.ts';
 import { sweepStale } from '#use-cases/sweep-stale.ts';
@@ -33,6 +34,7 @@ function deps() {
     store: new DynamoDbEgressStore(env.table),
     queue: new SqsJobQueue(requireEnv(process.env, 'EGRESS_QUEUE_URL')),
     launcher,
+    uploads: new S3UploadRecovery(),
     logger,
   };
 }

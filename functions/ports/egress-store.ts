@@ -17,7 +17,11 @@ export interface EgressQuery {
 export interface EgressStore {
   /** Stores a new record; throws `EgressError('already_exists')` if one with this id exists. */
   create(record: EgressRecord): Promise<void>;
-  get(egressId: string): Promise<EgressRecord | undefined>;
+  /**
+   * The record, or undefined. `consistent: false` allows a read that may lag the latest write by a moment
+   * (DynamoDB eventually consistent reads cost half): fine for polling, never for a read-modify-write.
+   */
+  get(egressId: string, options?: { readonly consistent?: boolean }): Promise<EgressRecord | undefined>;
   /** Writes `next` if the stored version equals `expectedVersion`; false if the condition failed. */
   replace(next: EgressRecord, expectedVersion: number): Promise<boolean>;
   /** Records matching `query`, newest first. */

@@ -8,6 +8,12 @@ export interface ObjectOptions {
   readonly contentDisposition?: string;
 }
 
+/** Bytes to write over a finished object at `offset`. */
+export interface HeaderPatch {
+  readonly offset: number;
+  readonly bytes: Uint8Array;
+}
+
 /** A stored object. */
 export interface StoredObject {
   /** Key (path) inside the storage. */
@@ -23,8 +29,12 @@ export interface StoredObject {
  */
 export interface ObjectUpload {
   write(chunk: Uint8Array): Promise<void>;
-  /** Finishes the object; it becomes visible (S3: CompleteMultipartUpload). */
-  complete(): Promise<StoredObject>;
+  /**
+   * Finishes the object; it becomes visible (S3: CompleteMultipartUpload). `headerPatch` rewrites bytes
+   * written earlier (a container's duration, known only at the end) where the storage can seek back — a
+   * local file can; an S3 upload cannot, and ignores it.
+   */
+  complete(headerPatch?: HeaderPatch): Promise<StoredObject>;
   /** Gives up: nothing (S3) or what was written (local) remains. Idempotent. */
   abort(): Promise<void>;
 }

@@ -1,4 +1,7 @@
-import { EgressStatus } from '@livekit/protocol';
+import { EgressStatus, FileInfo, type EgressInfo } from '@livekit/protocol';
+import { nowNanos } from '#domain/egress-record.ts';
+import type { StoredObject } from '#ports/object-storage.ts';
+import type { UploadRecovery } from '#ports/upload-recovery.ts';
 import { isTerminal } from '#domain/status.ts';
 import { applyStatus } from '#domain/transitions.ts';
 import type { EgressStore } from '#ports/egress-store.ts';
@@ -18,21 +21,69 @@ export interface TaskEnd {
  * nothing. Returns whether the record was failed.
  */
 export async function taskEnded(
-  deps: { store: EgressStore; logger: Logger; now?: () => number },
+  deps: { store: EgressStore; logger: Logger; uploads?: UploadRecovery; now?: () => number },
   end: TaskEnd,
 ): Promise<boolean> {
   const now = deps.now?.() ?? Date.now();
+  const recovered = await recoverUploads(deps, end);
   const outcome = await updateRecord(deps.store, end.egressId, (current) => {
     if (isTerminal(current.info.status)) return undefined;
     const owner = current.dispatch.taskId;
     if (owner !== undefined && owner !== end.taskId) return undefined;
     return applyStatus(
       current,
-      { status: EgressStatus.EGRESS_FAILED, error: `egress task stopped unexpectedly: ${end.reason}`, errorCode: 500 },
+      {
+        status: EgressStatus.EGRESS_FAILED,
+        error: `egress task stopped unexpectedly: ${end.reason}`,
+        errorCode: 500,
+        ...(recovered.length === 0 ? {} : { patch: keepFiles(recovered, nowNanos(now)) }),
+      },
       now,
     );
   });
   const failed = outcome?.changed ?? false;
   if (failed) deps.logger.warn('egress failed: its task stopped', { egressId: end.egressId, reason: end.reason });
   return failed;
+}
+
+/** Completes the uploads of an open record owned by the stopped task, so its recorded bytes are kept. */
+async function recoverUploads(
+  deps: { store: EgressStore; logger: Logger; uploads?: UploadRecovery },
+  end: TaskEnd,
+): Promise<StoredObject[]> {
+  if (deps.uploads === undefined) return [];
+  const record = await deps.store.get(end.egressId);
+  if (record === undefined || isTerminal(record.info.status)) return [];
+  const owner = record.dispatch.taskId;
+  if (owner !== undefined && owner !== end.taskId) return [];
+  const out: StoredObject[] = [];
+  for (const upload of record.dispatch.uploads ?? []) {
+    try {
+      const stored = await deps.uploads.recover(upload);
+      if (stored !== undefined) out.push(stored);
+      deps.logger.info('upload of a stopped task recovered', {
+        egressId: end.egressId,
+        key: upload.key,
+        size: stored?.size,
+      });
+    } catch (err) {
+      deps.logger.error('upload recovery failed', { egressId: end.egressId, key: upload.key, err });
+    }
+  }
+  return out;
+}
+
+/** File results for what was recovered (durations unknown: the task died before measuring them). */
+function keepFiles(objects: readonly StoredObject[], endedAt: bigint) {
+  return (info: EgressInfo): void => {
+    const byName = new Map(info.fileResults.map((f) => [f.filename, f]));
+    info.fileResults = objects.map((o) => {
+      const file = byName.get(o.key)?.clone() ?? new FileInfo();
+      file.filename = o.key;
+      file.location = o.location;
+      file.size = BigInt(o.size);
+      file.endedAt = endedAt;
+      return file;
+    });
+  };
 }

@@ -8,10 +8,13 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { startLiveKitServer } from '#bench/livekit-server.ts';
 import { startLocalFixture } from '#bench/local-fixture.ts';
+import { benchTrackFileEgress } from './track-file-egress.ts';
 import { benchWebSocketEgress } from './websocket-egress.ts';
 
 const runs = Number(process.env['BENCH_WS_RUNS'] ?? '8');
 const streamSeconds = Number(process.env['BENCH_WS_SECONDS'] ?? '20');
+const trackCount = Number(process.env['BENCH_TRACKS'] ?? '20');
+const trackSeconds = Number(process.env['BENCH_TRACK_SECONDS'] ?? '30');
 const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 
 process.env['LOG_LEVEL'] ??= 'warn';
@@ -32,8 +35,36 @@ try {
   );
   console.log(`| task CPU from spawn to ACTIVE | ${fmt(ws.startupCpuSeconds, 2)} s | |`);
   console.log(`| task RSS while streaming | ${fmt(ws.rssMiB)} MiB | |`);
+  console.log(
+    `\n[bench] track egress to files: ${trackCount} concurrent (half VP8 720p, half Opus), ${trackSeconds} s`,
+  );
+  const files = await benchTrackFileEgress(livekit, local, trackCount, trackSeconds);
+  const t = files.startLatencyMs;
+  const ratio = (a: number, b: number): string => (Number.isFinite(a) && a > 0 ? `${fmt(b / a, 1)}×` : 'n/a');
+  console.log('');
+  console.log('| Track egress (no transcoding) | value | target |');
+  console.log('| --- | --- | --- |');
+  console.log(
+    `| start latency p50 / p95 / max (n=${t.n}, all started at once) | ${fmt(t.p50)} / ${fmt(t.p95)} / ${fmt(t.max)} ms | ≤ 1000 ms |`,
+  );
+  console.log(`| CPU per audio track (Opus → OGG) | ${fmt(files.cpuPerTrack.audio, 4)} core | ≤ 0.02 core |`);
+  console.log(
+    `| CPU per video track (VP8 ${fmt(files.videoBitrateKbps)} kbps → WebM) | ${fmt(files.cpuPerTrack.video, 4)} core | ≤ 0.05 core |`,
+  );
+  console.log(
+    `| memory (RSS) per task, audio / video | ${fmt(files.rssPerTrackMiB.audio)} / ${fmt(files.rssPerTrackMiB.video)} MiB | |`,
+  );
+  console.log(
+    `| decode + re-encode (rtc-node + ffmpeg), audio | ${fmt(files.transcode.audio, 4)} core | ${ratio(files.cpuPerTrack.audio, files.transcode.audio)} the passthrough |`,
+  );
+  console.log(
+    `| decode + re-encode (rtc-node + ffmpeg), video | ${fmt(files.transcode.video, 4)} core | ${ratio(files.cpuPerTrack.video, files.transcode.video)} the passthrough |`,
+  );
   await mkdir('.data/bench', { recursive: true });
-  await writeFile('.data/bench/latest.json', JSON.stringify({ at: new Date().toISOString(), websocket: ws }, null, 2));
+  await writeFile(
+    '.data/bench/latest.json',
+    JSON.stringify({ at: new Date().toISOString(), websocket: ws, trackFiles: files }, null, 2),
+  );
   console.log('\n[bench] figures written to .data/bench/latest.json');
 } finally {
   await local.stop();

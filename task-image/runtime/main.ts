@@ -1,5 +1,5 @@
-import { dispose } from '@livekit/rtc-node';
 import { createLogger, registerSecret } from '#shared/logger.ts';
+import { storageResolver } from './outputs/storage-resolver.ts';
 import { createPipeline } from './pipelines/create-pipeline.ts';
 import { runEgressSession } from './session/egress-session.ts';
 import { createTaskBackend } from './task-backend.ts';
@@ -33,6 +33,7 @@ async function main(): Promise<number> {
       apiKey: config.apiKey,
       apiSecret: backend.apiSecret,
       createPipeline,
+      storage: (onUploadOpen) => storageResolver(backend.defaultStorage(onUploadOpen)),
       shutdown: shutdown.signal,
     });
   } catch (err) {
@@ -57,6 +58,6 @@ function watchParent(shutdown: AbortController): void {
   timer.unref();
 }
 
+// Exit explicitly: native WebRTC threads must not keep a finished task alive.
 const code = await main();
-await dispose().catch(() => undefined);
 process.exit(code);

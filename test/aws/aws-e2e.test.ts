@@ -1,4 +1,9 @@
-import { EgressStatus } from '@livekit/protocol';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { DirectFileOutput, EgressStatus } from '@livekit/protocol';
+import { frameNumbers, mediaDuration, probe } from '#bench/media-check.ts';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type {
   APIGatewayProxyEventV2,
@@ -48,6 +53,8 @@ describe('AWS path against moto: API → SQS → dispatcher → ECS → task →
   let hooks: WebhookReceiverServer;
   let ws: WsReceiver;
   let publisher: SyntheticPublisher;
+  let videoPublisher: SyntheticPublisher;
+  const s3 = new S3Client({ region: 'us-east-1', forcePathStyle: true });
   let deployment: AwsDeployment;
   let handlers: Handlers;
   let bridge: Awaited<ReturnType<typeof startLambdaHttpBridge>>;
@@ -66,10 +73,10 @@ describe('AWS path against moto: API → SQS → dispatcher → ECS → task →
     deployment = await createDeployment(moto, livekit, [hooks.url]);
     // The Lambdas' environment; ECS calls go through the fault proxy.
     Object.assign(process.env, deployment.lambdaEnv, { AWS_ENDPOINT_URL_ECS: proxy.url });
-    process.stderr.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+    process.stderr.write = (chunk: string | Uint8Array, ...rest: never[]) => {
       logs.push(String(chunk));
       return stderrWrite(chunk, ...rest);
-    });
+    };
     handlers = {
       api: (await import('#handlers/api.ts')).handler,
       dispatcher: (await import('#handlers/dispatcher.ts')).handler,
@@ -78,6 +85,14 @@ describe('AWS path against moto: API → SQS → dispatcher → ECS → task →
     };
     bridge = await startLambdaHttpBridge(handlers.api);
     client = new EgressClient(bridge.url, livekit.apiKey, livekit.apiSecret);
+    videoPublisher = await startSyntheticPublisher({
+      url: livekit.url,
+      apiKey: livekit.apiKey,
+      apiSecret: livekit.apiSecret,
+      room: 'aws-room',
+      identity: 'cam',
+      video: { codec: 'vp8' },
+    });
     publisher = await startSyntheticPublisher({
       url: livekit.url,
       apiKey: livekit.apiKey,
@@ -92,6 +107,7 @@ describe('AWS path against moto: API → SQS → dispatcher → ECS → task →
     process.stderr.write = stderrWrite;
     await Promise.all(played.map((t) => t.process.stop('SIGKILL')));
     await publisher?.stop();
+    await videoPublisher?.stop();
     await bridge?.stop();
     await ws?.stop();
     await hooks?.stop();
@@ -230,6 +246,74 @@ describe('AWS path against moto: API → SQS → dispatcher → ECS → task →
     expect(failed.error).toBe(
       'egress task stopped unexpectedly: Essential container in task exited, stop code EssentialContainerExited, exit code 137',
     );
+  }, 60_000);
+
+  it('writes a track file to S3 with its metadata and the manifest last', async () => {
+    const started = await client.startTrackEgress(
+      'aws-room',
+      new DirectFileOutput({ filepath: 'recordings/{room_name}/{track_id}' }),
+      publisher.audioTrackSid!,
+    );
+    await deliverJobs(deployment, handlers.dispatcher);
+    const [task] = await tasksOf(started.egressId);
+    const run = playFargate(deployment, moto, task!);
+    played.push(run);
+    await waitForStatus(client, started.egressId, EgressStatus.EGRESS_ACTIVE, 10_000);
+    await sleep(5_000);
+    await client.stopEgress(started.egressId);
+    const done = await waitForStatus(client, started.egressId, EgressStatus.EGRESS_COMPLETE, 15_000);
+    const file = done.fileResults[0]!;
+    expect(file.filename).toBe(`recordings/aws-room/${publisher.audioTrackSid!}.ogg`);
+    expect(file.location).toBe(`s3://${deployment.bucket}/${file.filename}`);
+    const object = await s3.send(new GetObjectCommand({ Bucket: deployment.bucket, Key: file.filename }));
+    expect(object.Metadata).toEqual({ 'egress-id': started.egressId, room: 'aws-room' });
+    expect(object.ContentType).toBe('audio/ogg');
+    const local = join(await mkdtemp(join(tmpdir(), 'ue-s3-')), 'file.ogg');
+    await writeFile(local, await object.Body!.transformToByteArray());
+    expect((await probe(local)).audio?.codec).toBe('opus');
+    expect(Math.abs((await mediaDuration(local)) - Number(file.duration) / 1e9)).toBeLessThan(0.2);
+    expect(done.manifestLocation).toBe(`s3://${deployment.bucket}/recordings/aws-room/${started.egressId}.json`);
+    const manifest = await s3.send(
+      new GetObjectCommand({ Bucket: deployment.bucket, Key: `recordings/aws-room/${started.egressId}.json` }),
+    );
+    expect(JSON.parse(await manifest.Body!.transformToString())).toMatchObject({
+      egress_id: started.egressId,
+      files: [{ filename: file.filename }],
+    });
+    const leftovers = await s3.send(
+      new ListObjectsV2Command({ Bucket: deployment.bucket, Prefix: '_egress-recovery/' }),
+    );
+    expect(leftovers.KeyCount ?? 0).toBe(0);
+  }, 60_000);
+
+  it('keeps what a killed task uploaded: the reconciler completes its file', async () => {
+    const started = await client.startTrackEgress(
+      'aws-room',
+      new DirectFileOutput({ filepath: 'crashes/{track_id}' }),
+      videoPublisher.videoTrackSid!,
+    );
+    await deliverJobs(deployment, handlers.dispatcher);
+    const [task] = await tasksOf(started.egressId);
+    const run = playFargate(deployment, moto, task!);
+    played.push(run);
+    const active = await waitForStatus(client, started.egressId, EgressStatus.EGRESS_ACTIVE, 10_000);
+    await sleep(Math.max(0, Number(active.updatedAt / 1_000_000n) + 12_000 - Date.now()));
+    await run.process.stop('SIGKILL');
+    const exit = await run.process.exited;
+    await handlers.reconciler(
+      taskStoppedEvent(task!, { code: 137, signal: exit.signal }, 'Essential container in task exited'),
+    );
+    const failed = await waitForStatus(client, started.egressId, EgressStatus.EGRESS_FAILED, 1_000);
+    const file = failed.fileResults[0]!;
+    expect(file.filename).toMatch(/^crashes\/TR_\w+\.webm$/);
+    expect(file.size).toBeGreaterThan(0n);
+    const object = await s3.send(new GetObjectCommand({ Bucket: deployment.bucket, Key: file.filename }));
+    const local = join(await mkdtemp(join(tmpdir(), 'ue-s3-')), 'crash.webm');
+    await writeFile(local, await object.Body!.transformToByteArray());
+    // 12 s recorded; a recovery object is saved every 4 s, so at least 8 s must be there.
+    const frames = await frameNumbers(local);
+    expect(frames.numbers.length / 30).toBeGreaterThanOrEqual(8);
+    expect((await probe(local)).video?.codec).toBe('vp8');
   }, 60_000);
 
   it('never shows the LiveKit secret or an AWS secret key in logs, errors or EgressInfo', async () => {

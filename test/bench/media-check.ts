@@ -194,3 +194,26 @@ export function syncReport(frames: readonly ScannedFrame[], beeps: readonly numb
     maxAbsMs: abs.length === 0 ? Number.NaN : Math.max(...abs),
   };
 }
+
+/**
+ * Length of a file's media in seconds: the container's duration when it records one, else the span of its
+ * packets (first pts to last pts + duration) — live WebM, written without seeking back, has no Duration.
+ */
+export async function mediaDuration(file: string): Promise<number> {
+  const info = await probe(file);
+  if (info.durationS !== undefined) return info.durationS;
+  const chunks: Buffer[] = [];
+  await runTool('ffprobe', ['-v', 'error', '-show_entries', 'packet=pts_time,duration_time', '-of', 'csv=p=0', file], {
+    onStdout: (c) => chunks.push(c),
+  });
+  let first = Number.POSITIVE_INFINITY;
+  let end = Number.NEGATIVE_INFINITY;
+  for (const line of Buffer.concat(chunks).toString('utf8').split('\n')) {
+    const [pts, duration] = line.split(',').map(Number);
+    if (pts === undefined || !Number.isFinite(pts)) continue;
+    first = Math.min(first, pts);
+    end = Math.max(end, pts + (duration !== undefined && Number.isFinite(duration) ? duration : 0));
+  }
+  if (!Number.isFinite(first)) throw new MediaCheckError('ffprobe', `no packets in ${file}`);
+  return end - first;
+}

@@ -40,8 +40,10 @@ export class DynamoDbEgressStore implements EgressStore {
     }
   }
 
-  async get(egressId: string): Promise<EgressRecord | undefined> {
-    const res = await this.doc.send(new GetCommand({ TableName: this.table, Key: { egressId }, ConsistentRead: true }));
+  async get(egressId: string, options: { readonly consistent?: boolean } = {}): Promise<EgressRecord | undefined> {
+    const res = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: { egressId }, ConsistentRead: options.consistent ?? true }),
+    );
     return res.Item === undefined ? undefined : itemToRecord(res.Item as EgressItem);
   }
 

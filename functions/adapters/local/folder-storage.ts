@@ -1,7 +1,7 @@
 import { open, mkdir, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { EgressError } from '#domain/errors.ts';
-import type { ObjectOptions, ObjectStorage, ObjectUpload, StoredObject } from '#ports/object-storage.ts';
+import type { HeaderPatch, ObjectOptions, ObjectStorage, ObjectUpload, StoredObject } from '#ports/object-storage.ts';
 
 /**
  * Outputs in a local folder (local mode). Uploads are appended to the file as chunks arrive, so a killed task
@@ -59,7 +59,10 @@ class FolderUpload implements ObjectUpload {
     this.size += chunk.byteLength;
   }
 
-  async complete(): Promise<StoredObject> {
+  async complete(headerPatch?: HeaderPatch): Promise<StoredObject> {
+    if (headerPatch !== undefined && !this.closed && headerPatch.offset + headerPatch.bytes.byteLength <= this.size) {
+      await this.handle.write(headerPatch.bytes, 0, headerPatch.bytes.byteLength, headerPatch.offset);
+    }
     await this.close();
     return { key: this.key, location: this.path, size: this.size };
   }

@@ -2,6 +2,7 @@ import type { EgressInfo } from '@livekit/protocol';
 import type { EgressPlan } from '#domain/request/plan.ts';
 import type { StoredRequest } from '#domain/egress-record.ts';
 import type { Logger } from '#shared/logger.ts';
+import type { StorageResolver } from '../outputs/storage-resolver.ts';
 
 /** A change to the egress's public info (results, stream state), applied by the status reporter. */
 export type InfoPatch = (info: EgressInfo) => void;
@@ -18,6 +19,8 @@ export interface PipelineContext {
   /** LiveKit server URL and the recorder's join token. */
   readonly livekitUrl: string;
   readonly token: string;
+  /** Output storage: an output's own S3Upload, or the deployment's default (bucket or local folder). */
+  readonly storage: StorageResolver;
   /** Call once, when the first media has been written to an output: the egress becomes ACTIVE. */
   readonly onActive: (patch?: InfoPatch) => void;
   /** Results changed while running (stream started/failed…). */
@@ -41,4 +44,27 @@ export interface Pipeline {
   run(): Promise<PipelineEnd>;
   /** Asks for a graceful end: outputs are finished, not cut. Idempotent; the first reason wins. */
   stop(reason: EndReason): void;
+}
+
+/** How long a track may take to appear in the room before the egress fails 404 (LiveKit: 30 s). */
+export const trackWaitMs = 30_000;
+
+/** The stop half of every pipeline: the first reason wins, and an abort signal tells every wait. */
+export abstract class StoppablePipeline implements Pipeline {
+  protected readonly stopping = new AbortController();
+  protected stopReason: EndReason | undefined;
+
+  abstract run(): Promise<PipelineEnd>;
+
+  stop(reason: EndReason): void {
+    if (this.stopReason !== undefined) return;
+    this.stopReason = reason;
+    this.stopping.abort();
+  }
+
+  /** Resolves once {@link stop} has been called (at once if it already was). */
+  protected stopped(): Promise<void> {
+    if (this.stopping.signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => this.stopping.signal.addEventListener('abort', () => resolve(), { once: true }));
+  }
 }

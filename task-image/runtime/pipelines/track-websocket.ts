@@ -6,30 +6,20 @@ import type { StreamUrl } from '#domain/request/stream-url.ts';
 import { isAudio, RtcRoom, type FoundTrack } from '../sources/rtc-room.ts';
 import { WebSocketSink } from '../sinks/websocket-sink.ts';
 import { PcmGapFiller, pcmChannels, pcmSampleRate } from './pcm-gap-filler.ts';
-import type { EndReason, InfoPatch, Pipeline, PipelineContext, PipelineEnd } from './pipeline.ts';
-
-/** How long a track may take to appear in the room before the egress fails 404 (LiveKit: 30 s). */
-export const trackWaitMs = 30_000;
+import { StoppablePipeline, trackWaitMs, type InfoPatch, type PipelineContext, type PipelineEnd } from './pipeline.ts';
 
 /**
  * Track egress to a WebSocket: one audio track, decoded by rtc-node to PCM 48 kHz stereo and sent as binary
  * frames, with `{"muted":…}` text frames. Ends when the track is unpublished, its publisher leaves, the room
  * closes, or on stop; fails when the receiver fails.
  */
-export class TrackWebSocketPipeline implements Pipeline {
-  private readonly stopping = new AbortController();
-  private stopReason: EndReason | undefined;
-
+export class TrackWebSocketPipeline extends StoppablePipeline {
   constructor(
     private readonly ctx: PipelineContext,
     private readonly trackId: string,
     private readonly target: StreamUrl,
-  ) {}
-
-  stop(reason: EndReason): void {
-    if (this.stopReason !== undefined) return;
-    this.stopReason = reason;
-    this.stopping.abort();
+  ) {
+    super();
   }
 
   async run(): Promise<PipelineEnd> {
@@ -63,7 +53,7 @@ export class TrackWebSocketPipeline implements Pipeline {
     if (found.publication.muted === true) sink.sendMuted(true);
     const ended = Promise.race([
       room.watchEnd(found, this.stopping.signal).then(() => this.stop('Source closed')),
-      new Promise<void>((resolve) => this.stopping.signal.addEventListener('abort', () => resolve(), { once: true })),
+      this.stopped(),
     ]);
     let failure: EgressError | undefined;
     sink.onFailure((err) => {

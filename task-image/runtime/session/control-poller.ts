@@ -12,6 +12,12 @@ export interface ControlHandlers {
 }
 
 /**
+ * How often a task reads its record for desired state. Bounds how late a stop takes effect (what a file
+ * records past StopEgress); on DynamoDB it costs 5 eventually consistent reads a second per task.
+ */
+export const controlPollMs = 200;
+
+/**
  * Polls the record for desired state (design decision 10: control goes through the table, never through an
  * inbound port on the task). Each handler fires at most once per change.
  */
@@ -27,7 +33,7 @@ export class ControlPoller {
     private readonly egressId: string,
     private readonly handlers: ControlHandlers,
     private readonly logger: Logger,
-    private readonly intervalMs = 500,
+    private readonly intervalMs = controlPollMs,
   ) {}
 
   start(): void {
@@ -44,7 +50,7 @@ export class ControlPoller {
     if (this.inFlight) return;
     this.inFlight = true;
     try {
-      const record = await this.store.get(this.egressId);
+      const record = await this.store.get(this.egressId, { consistent: false });
       if (record === undefined) return;
       if (isTerminal(record.info.status) && !this.endedSeen) {
         this.endedSeen = true;

@@ -1,12 +1,13 @@
 import { EgressStatus } from '@livekit/protocol';
 import { AbortedBeforeStartError, EgressError, toEgressError } from '#domain/errors.ts';
-import type { EgressRecord } from '#domain/egress-record.ts';
+import type { EgressRecord, OpenUpload } from '#domain/egress-record.ts';
 import { resolvePlan } from '#domain/request/plan.ts';
 import { isTerminal, statusName } from '#domain/status.ts';
 import type { EgressStore } from '#ports/egress-store.ts';
 import type { Logger } from '#shared/logger.ts';
 import { updateRecord } from '#use-cases/update-record.ts';
 import type { Pipeline, PipelineContext } from '../pipelines/pipeline.ts';
+import type { StorageResolver } from '../outputs/storage-resolver.ts';
 import { recorderToken } from '../sources/recorder-token.ts';
 import { ControlPoller } from './control-poller.ts';
 import { StatusReporter } from './status-reporter.ts';
@@ -20,7 +21,9 @@ export interface SessionDeps {
   readonly apiKey: string;
   readonly apiSecret: string;
   /** Builds the pipeline for a plan (one factory, chosen by request type and outputs). */
-  readonly createPipeline: (context: PipelineContext) => Pipeline;
+  readonly createPipeline: (context: PipelineContext) => Promise<Pipeline>;
+  /** Output storage; `onUploadOpen` hears of every recoverable upload the task opens. */
+  readonly storage: (onUploadOpen: (upload: OpenUpload) => void) => StorageResolver;
   /** Aborted when the process is asked to stop (SIGTERM): outputs are finished, then the task exits. */
   readonly shutdown: AbortSignal;
 }
@@ -40,13 +43,14 @@ export async function runEgressSession(deps: SessionDeps): Promise<number> {
   try {
     const plan = resolvePlan(record.request);
     const token = await recorderToken(deps.apiKey, deps.apiSecret, deps.egressId, plan.roomName);
-    pipeline = deps.createPipeline({
+    pipeline = await deps.createPipeline({
       egressId: deps.egressId,
       plan,
       request: record.request,
       logger: log,
       livekitUrl: deps.livekitUrl,
       token,
+      storage: deps.storage((upload) => void reporter.recordUpload(upload)),
       onActive: (patch) => void reporter.active(patch),
       onUpdate: (patch) => void reporter.update(patch),
       onEnding: (reason) => void reporter.ending(reason),

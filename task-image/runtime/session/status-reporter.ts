@@ -1,7 +1,7 @@
 import { EgressStatus } from '@livekit/protocol';
-import type { EgressRecord } from '#domain/egress-record.ts';
+import type { EgressRecord, OpenUpload } from '#domain/egress-record.ts';
 import type { EgressError } from '#domain/errors.ts';
-import { statusName } from '#domain/status.ts';
+import { isTerminal, statusName } from '#domain/status.ts';
 import { applyStatus, type StatusChange } from '#domain/transitions.ts';
 import type { EgressStore } from '#ports/egress-store.ts';
 import type { Logger } from '#shared/logger.ts';
@@ -59,6 +59,15 @@ export class StatusReporter {
   /** STARTING → ABORTED (412): stopped before the pipeline started. */
   aborted(error: EgressError): Promise<EgressRecord | undefined> {
     return this.write({ status: EgressStatus.EGRESS_ABORTED, error: error.message, errorCode: error.egressErrorCode });
+  }
+
+  /** Records an upload the task opened, so the reconciler can finish it if the task dies. */
+  recordUpload(upload: OpenUpload): Promise<EgressRecord | undefined> {
+    return this.enqueue((current) => {
+      if (isTerminal(current.info.status)) return undefined;
+      const uploads = [...(current.dispatch.uploads ?? []), upload];
+      return { ...current, dispatch: { ...current.dispatch, uploads } };
+    }, 'upload recorded');
   }
 
   /** Waits for every write queued so far. */
