@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { DirectFileOutput, EgressStatus } from '@livekit/protocol';
 import { AccessToken } from 'livekit-server-sdk';
 import type { LiveKitServer } from '#bench/livekit-server.ts';
@@ -18,14 +18,19 @@ export interface TrackBenchResult {
   readonly videoBitrateKbps: number;
 }
 
-/** CPU seconds of a process and all its descendants (ffmpeg under the baseline's node). */
+/** CPU seconds of a process and all its live descendants (ffmpeg under the baseline's node). */
 function treeCpu(pid: number): number {
-  const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)])
-    .toString()
-    .trim()
-    .split(/\s+/)
-    .filter(Boolean);
-  return (cpuSeconds(pid) ?? 0) + children.reduce((sum, c) => sum + treeCpu(Number(c)), 0);
+  let children: number[] = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    // gone
+  }
+  return (cpuSeconds(pid) ?? 0) + children.reduce((sum, c) => sum + treeCpu(c), 0);
 }
 
 /**
