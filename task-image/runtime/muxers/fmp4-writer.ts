@@ -113,8 +113,9 @@ export class FragmentedMp4Writer implements ContainerWriter {
       this.mehdOffset = init.length - 32 - 16; // trex is 32 bytes
       this.options.output(init, false);
     }
-    // Decode times never go backwards (a reordered frame keeps the time of the one before).
-    const time = Math.max(frame.time, this.lastTime);
+    // Decode times strictly increase: a reordered or same-time frame goes one tick after the one before
+    // (players and muxers reject two samples with one decode time).
+    const time = this.count === 0 ? frame.time : Math.max(frame.time, this.lastTime + 1);
     const first = this.pending[0];
     if (first !== undefined && (this.sequence === 0 || frame.keyFrame || time - first.time >= this.fragmentTicks)) {
       this.fragment(time);

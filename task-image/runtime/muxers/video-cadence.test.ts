@@ -84,6 +84,17 @@ describe('VideoCadence', () => {
     expect(out.slice(31)).toEqual(times.slice(31));
   });
 
+  test('keeps its grid through a stretch of irregular frames (a loaded machine), never closer than a period', () => {
+    const next = random(11);
+    const steady = source(30, 60, 3);
+    let t = steady.at(-1) ?? 0;
+    const burst = Array.from({ length: 40 }, () => (t += Math.round(500 + next() * 5_000)));
+    const after = source(30, 60, 3).map((x) => x + t + 3000);
+    const { out, cadence } = placeAll([...steady, ...burst, ...after]);
+    expect(cadence.gridPeriod).toBe(3000);
+    for (const d of intervals(out)) expect(d).toBeGreaterThanOrEqual(3000);
+  });
+
   test('chooseGrid prefers the longer period when two fit (a 30 fps source also fits 60 fps)', () => {
     expect(chooseGrid(source(30, 30, 2), 90_000)).toBe(3000);
     expect(chooseGrid([], 90_000)).toBeUndefined();

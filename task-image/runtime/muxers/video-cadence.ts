@@ -68,6 +68,8 @@ export class VideoCadence<T> {
   private lastOut: number | undefined;
   private pending: Timed<T> | undefined;
   private recent: number[] = [];
+  /** Whether a window has fitted a grid yet. */
+  private learned = false;
 
   constructor(private readonly clockRate: number) {
     this.period = Math.round(clockRate / 30);
@@ -127,8 +129,13 @@ export class VideoCadence<T> {
   private learn(time: number): void {
     this.recent.push(time);
     if (this.recent.length < windowSize) return;
-    const period = chooseGrid(this.recent, this.clockRate);
+    const chosen = chooseGrid(this.recent, this.clockRate);
     this.recent = [];
+    // A stream that fitted a grid keeps it through a window that fits none: a busy machine (ours or the
+    // sender's) delays frames for a while, the source's rate has not changed. Only a stream irregular from
+    // its first window keeps raw times.
+    const period = chosen ?? (this.learned ? this.period : undefined);
+    if (chosen !== undefined) this.learned = true;
     if (period !== this.period) {
       this.period = period;
       // A new grid starts at the last written frame.

@@ -56,8 +56,10 @@ export class WebmWriter implements ContainerWriter {
   }
 
   write(frame: MediaFrame): void {
-    // Block timestamps never go backwards (a reordered frame keeps the time of the one before).
-    const ms = Math.max(Math.round(frame.time * this.msPerTick), this.lastMs);
+    // Block timestamps strictly increase: frames whose times round to the same millisecond (or a reordered
+    // one) go 1 ms after the one before, since demuxers reject equal timestamps in a video track.
+    const rounded = Math.round(frame.time * this.msPerTick);
+    const ms = this.count === 0 ? rounded : Math.max(rounded, this.lastMs + 1);
     if (!this.started) {
       this.started = true;
       this.options.output(this.header(frame.data), false);
