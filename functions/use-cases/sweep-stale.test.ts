@@ -13,8 +13,16 @@ import { lostDispatchMs, stopFallbackMs, sweepStale } from './sweep-stale.ts';
 
 const logger = createLogger({}, { level: 'error' });
 
-function record(createdAt: number, patch: Partial<EgressRecord> = {}, status = EgressStatus.EGRESS_STARTING): EgressRecord {
-  const request = new TrackEgressRequest({ roomName: 'r', trackId: 'TR_1', output: { case: 'websocketUrl', value: 'ws://127.0.0.1:9/x' } });
+function record(
+  createdAt: number,
+  patch: Partial<EgressRecord> = {},
+  status = EgressStatus.EGRESS_STARTING,
+): EgressRecord {
+  const request = new TrackEgressRequest({
+    roomName: 'r',
+    trackId: 'TR_1',
+    output: { case: 'websocketUrl', value: 'ws://127.0.0.1:9/x' },
+  });
   const egressId = newEgressId();
   return {
     egressId,
@@ -63,7 +71,10 @@ describe('the periodic sweep', () => {
     const running = record(now - lostDispatchMs - 1, { dispatch: { attempts: 1, taskId: 'task-a' } });
     const ignoring = record(
       now - 10 * 60_000,
-      { desired: { stop: { reason: 'StopEgress API', at: now - stopFallbackMs - 1 } }, dispatch: { attempts: 1, taskId: 'task-b' } },
+      {
+        desired: { stop: { reason: 'StopEgress API', at: now - stopFallbackMs - 1 } },
+        dispatch: { attempts: 1, taskId: 'task-b' },
+      },
       EgressStatus.EGRESS_ENDING,
     );
     const stopping = record(
