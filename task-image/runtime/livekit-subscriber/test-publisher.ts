@@ -22,6 +22,7 @@ import {
   VideoSource,
 } from '@livekit/rtc-node';
 import { AccessToken } from 'livekit-server-sdk';
+import { recorderToken as egressRecorderToken } from '../sources/recorder-token.ts';
 import type { LiveKitServer } from '#bench/livekit-server.ts';
 
 export { VideoCodec };
@@ -37,19 +38,9 @@ export interface TestPublication {
   stop(): Promise<void>;
 }
 
-/** A join token for the subscriber under test: hidden recorder, subscribe only. */
-export async function recorderToken(server: LiveKitServer, room: string, identity = 'EG_test'): Promise<string> {
-  const token = new AccessToken(server.apiKey, server.apiSecret, { identity, ttl: '10m' });
-  token.addGrant({
-    roomJoin: true,
-    room,
-    canSubscribe: true,
-    canPublish: false,
-    canPublishData: false,
-    hidden: true,
-    recorder: true,
-  });
-  return token.toJwt();
+/** A join token for the subscriber under test: the egress task's own hidden-recorder token. */
+export function recorderToken(server: LiveKitServer, room: string, identity = 'EG_test'): Promise<string> {
+  return egressRecorderToken(server.apiKey, server.apiSecret, identity, room);
 }
 
 async function joinAsPublisher(server: LiveKitServer, roomName: string, identity: string): Promise<Room> {
