@@ -9,22 +9,10 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 # shellcheck source=scripts/lib/env.sh
 source scripts/lib/env.sh
+# shellcheck source=scripts/lib/debian-packages.sh
+source scripts/lib/debian-packages.sh
 
 say() { printf '[setup] %s\n' "$*" >&2; }
-
-install_debian_packages() {
-  local wanted missing=()
-  wanted=$(grep -vE '^\s*(#|$)' task-image/debian-packages.txt | awk '{print $1}')
-  for pkg in $wanted; do
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
-  done
-  if ((${#missing[@]} == 0)); then return; fi
-  say "installing Debian packages: ${missing[*]}"
-  local sudo=""
-  if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
-  $sudo apt-get update -q >/dev/null
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
-}
 
 install_livekit_server() {
   local bin="$UE_BIN_DIR/livekit-server"
@@ -70,7 +58,7 @@ build_go_client() {
   (cd test/go-client && go build -o "$bin.tmp" . && mv "$bin.tmp" "$bin")
 }
 
-install_debian_packages
+ue_install_debian_packages "$root"
 install_livekit_server
 build_go_client
 install_python_tools

@@ -20,18 +20,10 @@ UE_PODMAN=(podman --runtime runc --cgroup-manager cgroupfs)
 ue_say() { printf '[images] %s\n' "$*" >&2; }
 
 # Installs the image tools (the lines of task-image/debian-packages.txt tagged `images`) that are missing.
+# shellcheck source=scripts/lib/debian-packages.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/debian-packages.sh"
 ue_ensure_tools() {
-  local root="$1" pkg missing=()
-  while read -r pkg; do
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
-  done < <(awk '!/^[[:space:]]*(#|$)/ { for (i = 2; i <= NF; i++) if ($i == "images") print $1 }' \
-    "$root/task-image/debian-packages.txt")
-  if ((${#missing[@]} == 0)); then return; fi
-  ue_say "installing ${missing[*]}"
-  local sudo=""
-  if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
-  $sudo apt-get update -q >/dev/null
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+  ue_install_debian_packages "$1" images
 }
 
 # Bytes of an image as stored (uncompressed layers) and as gzip (each layer gzipped, summed: ≈ what a
