@@ -1,9 +1,15 @@
-import type { CfnElement } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UniversalEgressStack } from './stack.ts';
-import { baseProps, placeholderLambdaDir, propertiesOf, removeTempDirs, synthStack } from './test-support.ts';
+import {
+  baseProps,
+  placeholderLambdaDir,
+  propertiesOf,
+  references,
+  removeTempDirs,
+  synthStack,
+} from './test-support.ts';
 
 interface Statement {
   readonly Effect: string;
@@ -20,9 +26,7 @@ beforeAll(() => {
 });
 afterAll(removeTempDirs);
 
-const id = (construct: IConstruct): string => stack.getLogicalId(construct.node.defaultChild as CfnElement);
-const getAtt = (construct: IConstruct, attribute = 'Arn'): unknown => ({ 'Fn::GetAtt': [id(construct), attribute] });
-const ref = (construct: IConstruct): unknown => ({ Ref: id(construct) });
+const { id, getAtt, ref } = references(() => stack);
 const actions = (statement: Statement): string[] =>
   typeof statement.Action === 'string' ? [statement.Action] : statement.Action;
 

@@ -3,7 +3,8 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Stack, type CfnElement } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { FUNCTION_NAMES } from './functions.ts';
@@ -106,4 +107,18 @@ export function propertiesOf(template: Template, logicalId: string): Record<stri
   const resource = resourcesOf(template)[logicalId];
   if (resource === undefined) throw new Error(`no resource ${logicalId} in the template`);
   return resource.Properties ?? {};
+}
+
+/** Template references to a construct of `stack`: its logical id, `Fn::GetAtt` and `Ref`. */
+export function references(stack: () => Stack): {
+  id: (construct: IConstruct) => string;
+  getAtt: (construct: IConstruct, attribute?: string) => unknown;
+  ref: (construct: IConstruct) => unknown;
+} {
+  const id = (construct: IConstruct): string => stack().getLogicalId(construct.node.defaultChild as CfnElement);
+  return {
+    id,
+    getAtt: (construct, attribute = 'Arn') => ({ 'Fn::GetAtt': [id(construct), attribute] }),
+    ref: (construct) => ({ Ref: id(construct) }),
+  };
 }
