@@ -5,9 +5,14 @@ import type { EgressStore } from '#ports/egress-store.ts';
 
 /** The record of `egressId`, or the Twirp errors LiveKit gives: invalid field for a bad id, not found. */
 export async function getRecord(store: EgressStore, egressId: string): Promise<EgressRecord> {
-  if (egressId === '') throw invalidField('egress_id');
-  if (!isEgressId(egressId)) throw new EgressError('not_found', 'egress not found');
+  checkEgressId(egressId);
   const record = await store.get(egressId);
   if (record === undefined) throw new EgressError('not_found', 'egress not found');
   return record;
+}
+
+/** LiveKit's answers for an id that cannot name an egress: invalid field when empty, else not found. */
+export function checkEgressId(egressId: string): void {
+  if (egressId === '') throw invalidField('egress_id');
+  if (!isEgressId(egressId)) throw new EgressError('not_found', 'egress not found');
 }

@@ -3,7 +3,7 @@ import { EgressError } from '#domain/errors.ts';
 import { isTerminal, statusName } from '#domain/status.ts';
 import { applyStatus } from '#domain/transitions.ts';
 import type { ApiDeps } from './api-deps.ts';
-import { getRecord } from './get-record.ts';
+import { checkEgressId } from './get-record.ts';
 import { updateRecord } from './update-record.ts';
 
 const stopReason = 'StopEgress API';
@@ -16,7 +16,8 @@ const stopReason = 'StopEgress API';
  */
 export async function stopEgress(deps: ApiDeps, request: StopEgressRequest): Promise<EgressInfo> {
   const now = deps.now?.() ?? Date.now();
-  await getRecord(deps.store, request.egressId);
+  // The update reads the record; a missing one comes back as not found below.
+  checkEgressId(request.egressId);
   const outcome = await updateRecord(deps.store, request.egressId, (current) => {
     if (isTerminal(current.info.status)) return undefined;
     if (current.desired.stop !== undefined) return undefined;
