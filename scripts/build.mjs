@@ -1,6 +1,7 @@
 // Builds the runnable bundles with esbuild: the task entrypoint (what ECS and the local launcher run),
-// the local-mode server, and one bundle per Lambda handler. Native and large runtime packages stay external.
-import { rmSync } from 'node:fs';
+// the local-mode server, one bundle per Lambda handler, and the built-in room composite templates (a browser
+// page). Native and large runtime packages stay external.
+import { copyFileSync, existsSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const external = ['@livekit/rtc-node', '@livekit/rtc-ffi-bindings', 'puppeteer-core', 'werift'];
@@ -45,3 +46,26 @@ await build({
   entryPoints: entries,
   outdir: '.',
 });
+
+// The room composite templates: one page for every layout (the layout comes from the query string), its
+// script and its style, loaded by Chromium from the task's template server. Only the recorder image copies
+// their source in; the forwarder image's build skips them.
+const templatesDir = 'task-image/templates';
+rmSync('dist/templates', { recursive: true, force: true });
+if (existsSync(`${templatesDir}/src/main.ts`)) {
+  await build({
+    entryPoints: { template: `${templatesDir}/src/main.ts`, 'template-style': `${templatesDir}/src/style.css` },
+    outdir: 'dist/templates',
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'chrome110',
+    minify: true,
+    legalComments: 'eof',
+    logLevel: 'warning',
+    // @livekit/egress-sdk is CommonJS and require()s livekit-client, which would pull in its UMD build beside
+    // the ES build the page imports: one copy of the SDK instead of two.
+    alias: { 'livekit-client': './node_modules/livekit-client/dist/livekit-client.esm.mjs' },
+  });
+  copyFileSync(`${templatesDir}/index.html`, 'dist/templates/index.html');
+}

@@ -25,10 +25,13 @@ COPY scripts/build.mjs scripts/
 COPY scripts/images/prune-modules.mjs scripts/images/
 COPY functions functions
 COPY task-image/runtime task-image/runtime
-# The bundles, and beside them only the node_modules they still import (esbuild's externals and their deps).
+COPY task-image/templates task-image/templates
+# The bundles, and beside them only the node_modules they still import (esbuild's externals and their deps);
+# the room composite templates are a self-contained browser bundle.
 RUN node scripts/build.mjs \
     && mkdir -p /app/dist \
     && cp -r dist/task /app/dist/task \
+    && cp -r dist/templates /app/dist/templates \
     && node scripts/images/prune-modules.mjs /app dist/task/*.mjs
 
 FROM ${RUNTIME_BASE} AS runtime

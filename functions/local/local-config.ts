@@ -25,6 +25,8 @@ export interface LocalConfig {
   readonly outputDir: string;
   readonly webhookUrls: readonly string[];
   readonly taskEntry: string;
+  /** More task environment (recorder settings), over what the server's environment gives. */
+  readonly taskEnv?: Readonly<Record<string, string>>;
 }
 
 /** Reads local-mode configuration once at start. */

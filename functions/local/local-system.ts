@@ -46,6 +46,8 @@ export async function startLocalSystem(config: LocalConfig, logger: Logger): Pro
       EGRESS_EXIT_WITH_PARENT: '1',
       LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'info',
       LOG_FORMAT: process.env['LOG_FORMAT'] ?? 'json',
+      ...recorderSettings(process.env),
+      ...(config.taskEnv ?? {}),
     },
     logger: logger.child({ component: 'launcher' }),
     onExit: (end) => void taskEnded(reconcile, end).catch((err: unknown) => logger.error('reconcile failed', { err })),
@@ -123,4 +125,21 @@ async function recover(
       await taskEnded(reconcile, { egressId: record.egressId, taskId, reason: 'local system restarted' });
     }
   }
+}
+
+/** Recorder settings a local task takes from the local server's environment (see capture-settings.ts). */
+const recorderSettingNames = [
+  'EGRESS_MAX_DURATION_SECONDS',
+  'EGRESS_AUDIO_DELAY_MS',
+  'EGRESS_CHROMIUM',
+  'EGRESS_TEMPLATES_DIR',
+] as const;
+
+function recorderSettings(env: NodeJS.ProcessEnv): Record<string, string> {
+  const picked: Record<string, string> = {};
+  for (const name of recorderSettingNames) {
+    const value = env[name];
+    if (value !== undefined) picked[name] = value;
+  }
+  return picked;
 }

@@ -24,6 +24,13 @@ export interface ManagedProcessOptions {
   readonly stdin?: 'pipe' | 'ignore';
   /** Keep stdout as a raw stream for the caller instead of logging it. */
   readonly rawStdout?: boolean;
+  /** Extra output pipes after stderr (fd 3, 4, …), read raw by the caller through `child.stdio`. */
+  readonly extraPipes?: number;
+  /**
+   * Run the process as the leader of a process group of its own, and signal the whole group: whatever
+   * it started (Xvfb, Chromium, ffmpeg…) goes with it, even when it was SIGKILLed and could not clean up.
+   */
+  readonly processGroup?: boolean;
 }
 
 /**
@@ -43,8 +50,9 @@ export class ManagedProcess {
   ) {
     const spawnOptions: SpawnOptions = {
       env: options.env ?? process.env,
-      stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'],
+      stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe', ...Array<'pipe'>(options.extraPipes ?? 0).fill('pipe')],
       ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+      ...(options.processGroup === true ? { detached: true } : {}),
     };
     this.child = spawn(command, [...args], spawnOptions);
     live.add(this);
@@ -52,6 +60,8 @@ export class ManagedProcess {
       const finish = (exit: ProcessExit): void => {
         if (this.exit !== undefined) return;
         this.exit = exit;
+        // The leader is gone; anything left in its group is an orphan of it.
+        if (options.processGroup === true) this.signal('SIGKILL');
         live.delete(this);
         resolve(exit);
       };
@@ -80,6 +90,17 @@ export class ManagedProcess {
     }
   }
 
+  /** Sends `signal` to the process, or to its whole group when it leads one. Never throws. */
+  signal(signal: NodeJS.Signals): void {
+    const pid = this.child.pid;
+    try {
+      if (this.options.processGroup === true && pid !== undefined) process.kill(-pid, signal);
+      else if (this.exit === undefined) this.child.kill(signal);
+    } catch {
+      // ESRCH: the process (group) is already gone.
+    }
+  }
+
   get pid(): number | undefined {
     return this.child.pid;
   }
@@ -96,10 +117,10 @@ export class ManagedProcess {
   stop(signal: NodeJS.Signals = 'SIGTERM', graceMs = 5_000): Promise<ProcessExit> {
     if (this.exit !== undefined) return Promise.resolve(this.exit);
     this.stopping ??= (async () => {
-      this.child.kill(signal);
+      this.signal(signal);
       const timer = setTimeout(() => {
         this.options.logger.warn(`${this.options.name} did not exit after ${signal}; killing it`, { graceMs });
-        this.child.kill('SIGKILL');
+        this.signal('SIGKILL');
       }, graceMs);
       try {
         return await this.exited;
@@ -115,7 +136,7 @@ const live = new Set<ManagedProcess>();
 
 // Last line of defence: whatever path the parent takes to exit, its children go with it.
 process.once('exit', () => {
-  for (const proc of live) proc.child.kill('SIGKILL');
+  for (const proc of live) proc.signal('SIGKILL');
 });
 
 /** Describes an exit for messages: "exit code 1" or "signal SIGKILL". */

@@ -1,7 +1,8 @@
 import { EgressStatus, type EgressInfo, type StopEgressRequest } from '@livekit/protocol';
 import { EgressError } from '#domain/errors.ts';
 import { isTerminal, statusName } from '#domain/status.ts';
-import { applyStatus } from '#domain/transitions.ts';
+import type { EgressRecord } from '#domain/egress-record.ts';
+import { applyStatus, type StatusChange } from '#domain/transitions.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { checkEgressId } from './get-record.ts';
 import { updateRecord } from './update-record.ts';
@@ -23,7 +24,7 @@ export async function stopEgress(deps: ApiDeps, request: StopEgressRequest): Pro
     if (current.desired.stop !== undefined) return undefined;
     const desired = { ...current.desired, stop: { reason: stopReason, at: now } };
     if (current.info.status === EgressStatus.EGRESS_STARTING) {
-      const aborted = applyStatus(current, abortBeforeStart, now);
+      const aborted = applyStatus(current, abortBeforeStart(current), now);
       return aborted === undefined ? undefined : { ...aborted, desired };
     }
     const ending = applyStatus(
@@ -52,9 +53,22 @@ export async function stopEgress(deps: ApiDeps, request: StopEgressRequest): Pro
   return record.info;
 }
 
-const abortBeforeStart = {
-  status: EgressStatus.EGRESS_ABORTED,
-  error: 'Stop called before pipeline could start',
-  errorCode: 412,
-  details: `End reason: ${stopReason}`,
-};
+/**
+ * LiveKit's two abort messages: a task already running a page that must signal its start (a template, a
+ * web page with `await_start_signal`) was waiting for that signal; anything else had not started yet.
+ */
+function abortBeforeStart(record: EgressRecord): StatusChange {
+  const waitsForSignal =
+    record.dispatch.claimedAt !== undefined &&
+    (record.request.case === 'roomComposite' ||
+      (record.request.case === 'web' && record.request.value.awaitStartSignal) ||
+      (record.request.case === 'egress' &&
+        (record.request.value.source.case === 'template' ||
+          (record.request.value.source.case === 'web' && record.request.value.source.value.awaitStartSignal))));
+  return {
+    status: EgressStatus.EGRESS_ABORTED,
+    error: waitsForSignal ? 'Start signal not received' : 'Stop called before pipeline could start',
+    errorCode: 412,
+    details: `End reason: ${stopReason}`,
+  };
+}

@@ -23,6 +23,8 @@ export interface LocalFixtureOptions {
   readonly webhookUrls?: readonly string[];
   /** Reuse folders (for restarts). */
   readonly baseDir?: string;
+  /** More task environment (recorder settings such as `EGRESS_MAX_DURATION_SECONDS`). */
+  readonly taskEnv?: Readonly<Record<string, string>>;
 }
 
 /** Starts the local system against `livekit` on a free port, with fresh folders. */
@@ -41,6 +43,7 @@ export async function startLocalFixture(
     outputDir: join(base, 'output'),
     webhookUrls: options.webhookUrls ?? [],
     taskEntry: resolve('dist/task/main.mjs'),
+    ...(options.taskEnv === undefined ? {} : { taskEnv: options.taskEnv }),
   };
   const system = await startLocalSystem(config, createLogger({ component: 'local-test' }));
   const fixture: LocalFixture = {

@@ -45,6 +45,8 @@ export class ProcessLauncher implements TaskLauncher {
       logger: this.options.logger,
       env,
       outputLevel: 'passthrough',
+      // The task's Xvfb, Chromium and ffmpeg share its group: killed with it on every path, SIGKILL included.
+      processGroup: true,
     });
     if (proc.pid === undefined) {
       return Promise.reject(new LaunchError(`could not start the task process for ${request.egressId}`, false));

@@ -19,10 +19,17 @@ export interface ManifestEgress {
  * LiveKit's egress manifest `<egress_id>.json`, written after every output finished: ids, times and where
  * each file went (empty fields omitted, as LiveKit does).
  */
+/** The HLS and image entries of a composite egress's manifest. */
+export interface ManifestMedia {
+  readonly playlists?: readonly { location: string; segments: readonly { filename: string; location: string }[] }[];
+  readonly images?: readonly { filename: string; timestamp: string; location: string }[];
+}
+
 export function buildManifest(
   egress: ManifestEgress,
   files: readonly { filename: string; location: string }[],
   track?: ManifestTrack,
+  media: ManifestMedia = {},
 ): string {
   const manifest = {
     egress_id: egress.egressId,
@@ -35,7 +42,11 @@ export function buildManifest(
     track_kind: track?.trackKind,
     track_source: track?.trackSource,
     files: files.map((f) => ({ filename: f.filename, location: f.location })),
+    playlists: media.playlists,
+    images: media.images,
   };
-  const present = Object.entries(manifest).filter(([, value]) => value !== undefined && value !== '' && value !== 0);
+  const present = Object.entries(manifest).filter(
+    ([, value]) => value !== undefined && value !== '' && value !== 0 && !(Array.isArray(value) && value.length === 0),
+  );
   return `${JSON.stringify(Object.fromEntries(present), null, 2)}\n`;
 }

@@ -27,6 +27,10 @@ export async function createPipeline(ctx: PipelineContext): Promise<Pipeline> {
     const { TrackFilePipeline } = await import('./track-file.ts');
     return new TrackFilePipeline(ctx, plan.source.trackId, file, ctx.storage);
   }
+  if ((plan.source.kind === 'template' || plan.source.kind === 'web') && typeof plan.encoding === 'object') {
+    const { CompositePipeline } = await import('./composite/composite-pipeline.ts');
+    return new CompositePipeline(ctx, plan.encoding);
+  }
   throw new EgressError(
     'unimplemented',
     `${plan.requestType} egress with these outputs is not available in this version yet`,

@@ -8,7 +8,8 @@ import type { StorageResolver } from '../outputs/storage-resolver.ts';
 export type InfoPatch = (info: EgressInfo) => void;
 
 /** LiveKit's end reasons, recorded as `details: "End reason: <reason>"`. */
-export type EndReason = 'StopEgress API' | 'Source closed' | 'Process killed' | 'All streams stopped' | 'Aborted';
+export type EndReason =
+  'StopEgress API' | 'Source closed' | 'Process killed' | 'All streams stopped' | 'Session limit reached' | 'Aborted';
 
 /** What a pipeline gets from the session that runs it. */
 export interface PipelineContext {

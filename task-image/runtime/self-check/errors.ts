@@ -1,15 +1,5 @@
 /**
- * A step of the recorder self-check failed. `process` names the program at fault (Xvfb, pulseaudio,
- * chromium, ffmpeg, ffprobe) when one is, so the log says which part of the image is broken.
+ * A step of the recorder self-check failed: the capture stack's own error, so a failing Xvfb, pulseaudio,
+ * chromium, ffmpeg or ffprobe is named the same way in the self-check and in a real egress.
  */
-export class SelfCheckError extends Error {
-  override readonly name = 'SelfCheckError';
-
-  constructor(
-    message: string,
-    readonly process?: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+export { CaptureError as SelfCheckError } from '../capture/capture-error.ts';

@@ -1,6 +1,6 @@
 import type { Logger } from '#shared/logger.ts';
-import { CAPTURE_SINK, type CaptureStack } from './capture-stack.ts';
-import { runTool } from './run-tool.ts';
+import { CAPTURE_SINK, type CaptureStack } from '../capture/capture-stack.ts';
+import { runTool } from '../capture/run-tool.ts';
 
 export interface RecordOptions {
   readonly stack: CaptureStack;

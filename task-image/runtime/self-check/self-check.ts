@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Logger } from '#shared/logger.ts';
-import { startCaptureStack, type CaptureStack } from './capture-stack.ts';
+import { startCaptureStack, type CaptureStack } from '../capture/capture-stack.ts';
 import { recordScreen } from './record.ts';
 import type { SelfCheckConfig } from './self-check-config.ts';
 import { testPageHtml } from './test-page.ts';

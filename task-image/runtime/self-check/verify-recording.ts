@@ -1,6 +1,6 @@
 import type { Logger } from '#shared/logger.ts';
 import { SelfCheckError } from './errors.ts';
-import { runTool } from './run-tool.ts';
+import { runTool } from '../capture/run-tool.ts';
 
 /** What the recording holds, as ffprobe and ffmpeg's volumedetect/freezedetect measure it. */
 export interface RecordingReport {

@@ -66,7 +66,9 @@ export async function runEgressSession(deps: SessionDeps): Promise<number> {
     if (deps.shutdown.aborted) onShutdown();
     deps.shutdown.addEventListener('abort', onShutdown, { once: true });
     const end = await running.run();
-    await reporter.complete(end.reason, end.patch);
+    await (end.reason === 'Session limit reached'
+      ? reporter.limitReached(end.patch)
+      : reporter.complete(end.reason, end.patch));
     await reporter.flush();
     log.info('egress finished', { reason: end.reason });
     return 0;

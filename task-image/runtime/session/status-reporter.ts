@@ -46,6 +46,18 @@ export class StatusReporter {
     return this.write({ status: EgressStatus.EGRESS_COMPLETE, details: `End reason: ${reason}`, patch });
   }
 
+  /** → LIMIT_REACHED (413) through ENDING: the session limit ended it, every output was still finalised. */
+  async limitReached(patch: InfoPatch): Promise<EgressRecord | undefined> {
+    await this.ending('Session limit reached');
+    return this.write({
+      status: EgressStatus.EGRESS_LIMIT_REACHED,
+      error: 'Session limit reached',
+      errorCode: 413,
+      details: 'End reason: Session limit reached',
+      patch,
+    });
+  }
+
   /** → FAILED with the error's message and code; results so far are kept. */
   failed(error: EgressError, patch?: InfoPatch): Promise<EgressRecord | undefined> {
     return this.write({

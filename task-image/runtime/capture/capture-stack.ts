@@ -2,7 +2,8 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '#shared/logger.ts';
 import { ManagedProcess } from '#shared/managed-process.ts';
-import { SelfCheckError } from './errors.ts';
+import { CaptureError } from './capture-error.ts';
+import { startChromium } from './chromium.ts';
 import { runTool, waitUntil } from './run-tool.ts';
 
 /** Name of the PulseAudio null sink Chromium plays into; ffmpeg records `<sink>.monitor`. */
@@ -14,6 +15,10 @@ export interface CaptureStack {
   readonly display: string;
   /** Environment for clients of the stack (ffmpeg, pactl): DISPLAY, PULSE_SERVER, HOME. */
   readonly env: NodeJS.ProcessEnv;
+  /** DevTools endpoint of the browser, when started with `devtools`. */
+  readonly devtoolsUrl: string | undefined;
+  /** The browser process: its exit while recording is a failure of the egress. */
+  readonly browser: ManagedProcess;
   /** Stops the browser, the audio server and the display, in that order. Idempotent. */
   stop(): Promise<void>;
 }
@@ -23,31 +28,27 @@ export interface CaptureStackOptions {
   readonly workDir: string;
   readonly width: number;
   readonly height: number;
+  /** Colour depth of the screen. @default 24 */
+  readonly depth?: number;
+  /** The page the browser opens first. */
   readonly pageUrl: string;
   readonly chromium: string;
   readonly logger: Logger;
   readonly signal: AbortSignal;
+  /** Open a DevTools endpoint for puppeteer-core. @default false */
+  readonly devtools?: boolean;
+  /** Wait until the page plays sound into the sink (the self-check's proof of a working page). @default !devtools */
+  readonly waitForAudio?: boolean;
+  /** Extra Chromium flags. */
+  readonly chromiumFlags?: readonly string[];
 }
 
 const startTimeoutMs = 30_000;
-/** Chromium's flags for capture: the ones a Fargate task can run with (no sandbox, no GPU, small /dev/shm). */
-const chromiumFlags = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-  '--no-first-run',
-  '--autoplay-policy=no-user-gesture-required',
-  '--kiosk',
-  '--window-position=0,0',
-];
 
 /**
- * Starts Xvfb, PulseAudio with a null sink, and Chromium (headful, kiosk) on `pageUrl`, and waits until the
- * page plays into the sink. If any step fails, whatever was started is stopped before the error is thrown.
+ * Starts Xvfb, PulseAudio with a null sink, and Chromium (headful, kiosk) on `pageUrl`. If any step fails,
+ * whatever was started is stopped before the error is thrown. Every process is a child of this one, in its
+ * process group, so nothing outlives the task.
  */
 export async function startCaptureStack(options: CaptureStackOptions): Promise<CaptureStack> {
   const started: ManagedProcess[] = [];
@@ -70,26 +71,31 @@ export async function startCaptureStack(options: CaptureStackOptions): Promise<C
     const env = { ...baseEnv, DISPLAY: xvfb.display, PULSE_SERVER: pulseServer };
     const pulse = await startPulse(options, baseEnv, env);
     started.push(pulse);
-    const chromium = new ManagedProcess(
-      options.chromium,
-      [
-        ...chromiumFlags,
-        `--window-size=${options.width},${options.height}`,
-        `--user-data-dir=${join(options.workDir, 'chromium-profile')}`,
-        options.pageUrl,
-      ],
-      { name: 'chromium', logger: options.logger, env },
-    );
-    started.push(chromium);
-    // The page's tone reaching the sink proves the page loaded, its script runs and the audio route works.
-    await waitUntil(async () => (await sinkInputs(env, options)).length > 0, {
-      what: "Chromium's audio stream in PulseAudio",
+    const devtools = options.devtools ?? false;
+    const chromium = await startChromium({
+      chromium: options.chromium,
+      width: options.width,
+      height: options.height,
+      profileDir: join(options.workDir, 'chromium-profile'),
+      env,
+      logger: options.logger,
+      url: options.pageUrl,
+      devtools,
+      extraFlags: options.chromiumFlags ?? [],
       timeoutMs: startTimeoutMs,
-      process: { name: 'chromium', proc: chromium },
-      signal: options.signal,
-      intervalMs: 200,
     });
-    return { display: xvfb.display, env, stop };
+    started.push(chromium.proc);
+    if (options.waitForAudio ?? !devtools) {
+      // The page's tone reaching the sink proves the page loaded, its script runs and the audio route works.
+      await waitUntil(async () => (await sinkInputs(env, options)).length > 0, {
+        what: "Chromium's audio stream in PulseAudio",
+        timeoutMs: startTimeoutMs,
+        process: { name: 'chromium', proc: chromium.proc },
+        signal: options.signal,
+        intervalMs: 200,
+      });
+    }
+    return { display: xvfb.display, env, devtoolsUrl: chromium.devtoolsUrl, browser: chromium.proc, stop };
   } catch (err) {
     await stop();
     throw err;
@@ -104,7 +110,7 @@ async function startXvfb(
   options: CaptureStackOptions,
   env: NodeJS.ProcessEnv,
 ): Promise<{ display: string; proc: ManagedProcess }> {
-  const screen = `${options.width}x${options.height}x24`;
+  const screen = `${options.width}x${options.height}x${options.depth ?? 24}`;
   const proc = new ManagedProcess(
     'Xvfb',
     ['-displayfd', '1', '-screen', '0', screen, '-nolisten', 'tcp', '-extension', 'GLX'],
@@ -176,7 +182,7 @@ async function sinkInputs(env: NodeJS.ProcessEnv, options: CaptureStackOptions):
   const { stdout } = await runTool('pactl', ['list', 'short', 'sink-inputs'], pactlOptions(env, options));
   const lines = stdout.split('\n').filter((line) => line.trim() !== '');
   if (lines.some((line) => !/^\d+\t/.test(line))) {
-    throw new SelfCheckError(`unexpected pactl output: ${stdout.slice(0, 200)}`, 'pactl');
+    throw new CaptureError(`unexpected pactl output: ${stdout.slice(0, 200)}`, 'pactl');
   }
   return lines;
 }

@@ -1,6 +1,6 @@
 import type { Logger } from '#shared/logger.ts';
 import { ManagedProcess, describeExit, type ProcessExit } from '#shared/managed-process.ts';
-import { SelfCheckError } from './errors.ts';
+import { CaptureError } from './capture-error.ts';
 
 /** What a finished tool run printed. */
 export interface ToolOutput {
@@ -61,10 +61,10 @@ export async function runTool(command: string, args: readonly string[], options:
       stdout: Buffer.concat(stdout).toString('utf8'),
       stderr: Buffer.concat(stderr).toString('utf8'),
     };
-    if (failure !== undefined) throw new SelfCheckError(`${command} ${failure}`, command);
+    if (failure !== undefined) throw new CaptureError(`${command} ${failure}`, command);
     if (exit.code !== 0 && options.allowFailure !== true) {
       const tail = output.stderr.trim().split('\n').slice(-5).join(' | ');
-      throw new SelfCheckError(`${command} failed with ${describeExit(exit)}: ${tail}`, command);
+      throw new CaptureError(`${command} failed with ${describeExit(exit)}: ${tail}`, command);
     }
     return output;
   } finally {
@@ -89,14 +89,14 @@ export async function waitUntil(check: () => Promise<boolean>, options: WaitOpti
   const deadline = Date.now() + options.timeoutMs;
   const { name, proc } = options.process;
   for (;;) {
-    if (options.signal?.aborted === true) throw new SelfCheckError(`aborted while waiting for ${options.what}`, name);
+    if (options.signal?.aborted === true) throw new CaptureError(`aborted while waiting for ${options.what}`, name);
     const exit = proc.exitStatus;
     if (exit !== undefined) {
-      throw new SelfCheckError(`${name} exited (${describeExit(exit)}) before ${options.what} was ready`, name);
+      throw new CaptureError(`${name} exited (${describeExit(exit)}) before ${options.what} was ready`, name);
     }
     if (await check()) return;
     if (Date.now() > deadline) {
-      throw new SelfCheckError(`${options.what} was not ready within ${options.timeoutMs} ms`, name);
+      throw new CaptureError(`${options.what} was not ready within ${options.timeoutMs} ms`, name);
     }
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 100));
   }

@@ -1,0 +1,91 @@
+import type { EncodingPlan } from '#domain/request/encoding.ts';
+
+/** What the encoder captures and writes. */
+export interface EncoderSpec {
+  readonly encoding: EncodingPlan;
+  readonly audio: boolean;
+  readonly video: boolean;
+  /** X display to grab, e.g. `:3`. */
+  readonly display: string;
+  /** PulseAudio source to record, e.g. `capture.monitor`. */
+  readonly audioSource: string;
+  /**
+   * Epoch seconds subtracted from both inputs' wall-clock timestamps: x11grab and pulse both stamp
+   * packets with the wall clock, so one shared offset keeps them aligned however late either input opens.
+   */
+  readonly epochSec: number;
+  /** Milliseconds the capture path delivers audio late against video; audio timestamps move earlier by it. */
+  readonly audioDelayMs: number;
+  /** JPEG outputs, one pipe each from fd 3 on. */
+  readonly images: readonly { readonly intervalSec: number; readonly width: number; readonly height: number }[];
+  /** Also write the mixed audio as PCM s16le 48 kHz stereo on the pipe after the images (WebSocket). */
+  readonly pcm: boolean;
+}
+
+/** Default seconds between keyframes when no output asks for an interval. */
+export const defaultKeyFrameIntervalSec = 4;
+
+/**
+ * ffmpeg arguments of the one composite encoder: x11grab + pulse → H.264 (x264) + AAC/Opus/MP3 in MPEG-TS
+ * on stdout, plus JPEG thumbnails and PCM on extra pipes. Pure, so the command is unit-tested.
+ */
+export function encoderArgs(spec: EncoderSpec): string[] {
+  const args = ['-hide_banner', '-nostats', '-loglevel', 'warning', '-nostdin', '-copyts'];
+  // Input order: pulse, then x11grab.
+  const audioInput = spec.audio ? 0 : -1;
+  const videoInput = spec.video ? (spec.audio ? 1 : 0) : -1;
+  // Pulse opens first: x11grab opened before it repeats its first frame while the monitor opens.
+  if (spec.audio) {
+    const offset = -spec.epochSec - spec.audioDelayMs / 1000;
+    args.push('-f', 'pulse', '-thread_queue_size', '1024', '-itsoffset', offset.toFixed(3));
+    args.push('-i', spec.audioSource);
+  }
+  if (spec.video) {
+    const { width, height, framerate } = spec.encoding;
+    args.push('-f', 'x11grab', '-video_size', `${width}x${height}`, '-framerate', String(framerate));
+    args.push('-draw_mouse', '0', '-thread_queue_size', '1024', '-itsoffset', (-spec.epochSec).toFixed(3));
+    args.push('-i', `${spec.display}.0`);
+  }
+  if (spec.video) args.push('-map', `${videoInput}:v`, ...videoCodecArgs(spec.encoding));
+  if (spec.audio) args.push('-map', `${audioInput}:a`, ...audioCodecArgs(spec.encoding));
+  args.push('-f', 'mpegts', '-flush_packets', '1', 'pipe:1');
+  let fd = 3;
+  for (const image of spec.images) {
+    const filter = `fps=1/${image.intervalSec},scale=${image.width}:${image.height}`;
+    args.push('-map', `${videoInput}:v`, '-vf', filter, '-c:v', 'mjpeg', '-q:v', '4', '-pix_fmt', 'yuvj420p');
+    args.push('-f', 'image2pipe', `pipe:${fd++}`);
+  }
+  if (spec.pcm && spec.audio) {
+    args.push('-map', `${audioInput}:a`, '-c:a', 'pcm_s16le', '-ar', '48000', '-ac', '2', '-f', 's16le', `pipe:${fd}`);
+  }
+  return args;
+}
+
+function videoCodecArgs(encoding: EncodingPlan): string[] {
+  const kbps = encoding.videoBitrateKbps;
+  const keyInterval = encoding.keyFrameIntervalSec ?? defaultKeyFrameIntervalSec;
+  const gop = Math.max(1, Math.round(encoding.framerate * keyInterval));
+  const profile = encoding.videoCodec.replace('h264_', '');
+  return [
+    ...['-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-profile:v', profile],
+    // Frames keep their capture times; a fine encoder time base keeps two close frames from colliding.
+    ...['-pix_fmt', 'yuv420p', '-fps_mode', 'passthrough', '-enc_time_base:v', '1/90000'],
+    ...['-b:v', `${kbps}k`, '-maxrate', `${kbps}k`, '-bufsize', `${kbps * 2}k`],
+    // Keyframes on a fixed grid (no scene-cut keyframes): segments and late-joining streams cut there.
+    ...['-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0'],
+    ...['-force_key_frames', `expr:gte(t,n_forced*${keyInterval})`],
+  ];
+}
+
+function audioCodecArgs(encoding: EncodingPlan): string[] {
+  const rate = ['-ar', String(encoding.audioFrequency), '-ac', '2', '-b:a', `${encoding.audioBitrateKbps}k`];
+  switch (encoding.audioCodec) {
+    case 'opus':
+      return ['-c:a', 'libopus', ...rate];
+    case 'mp3':
+      return ['-c:a', 'libmp3lame', ...rate];
+    case 'aac':
+    case 'pcm':
+      return ['-c:a', 'aac', ...rate];
+  }
+}

@@ -1,0 +1,165 @@
+import { FileInfo, ImagesInfo, SegmentsInfo } from '@livekit/protocol';
+import { EgressError } from '#domain/errors.ts';
+import { nowNanos } from '#domain/egress-record.ts';
+import type { TimedFilenameContext } from '#domain/request/filename.ts';
+import type { EncoderSpec } from '../../encoder/encoder-args.ts';
+import type { TsFanout } from '../../encoder/ts-fanout.ts';
+import { buildManifest } from '../../outputs/manifest.ts';
+import type { EncodedSink } from '../../sinks/encoded-sink.ts';
+import type { ImagesSink } from '../../sinks/images-sink.ts';
+import { JpegSplitter } from '../../sinks/jpeg-splitter.ts';
+import type { SegmentsSink } from '../../sinks/segments-sink.ts';
+import type { InfoPatch, PipelineContext } from '../pipeline.ts';
+import { openFile, openImages, openSegments, type OpenedFile } from './open-outputs.ts';
+
+/**
+ * Every output of one composite egress, fed by the one encoder: the file, HLS segments, thumbnails and
+ * live streams. A file, segments or images output that fails fails the egress (what it holds would be
+ * lost silently otherwise); streams fail one by one. The manifest is written after every output finished.
+ */
+export class CompositeOutputs {
+  private readonly sinks: EncodedSink[] = [];
+  private file: OpenedFile | undefined;
+  private segments: SegmentsSink | undefined;
+  private readonly images: { sink: ImagesSink; splitter: JpegSplitter }[] = [];
+  private readonly startedAt = nowNanos();
+
+  private constructor(
+    private readonly ctx: PipelineContext,
+    private readonly fanout: TsFanout,
+  ) {}
+
+  /** Opens every output of the plan and attaches the encoded ones to the fan-out. */
+  static async open(
+    ctx: PipelineContext,
+    fanout: TsFanout,
+    onFailure: (err: EgressError) => void,
+  ): Promise<CompositeOutputs> {
+    const context: TimedFilenameContext = { time: new Date(), roomName: ctx.plan.roomName };
+    const outputs = new CompositeOutputs(ctx, fanout);
+    const { file, segments, images } = ctx.plan.outputs;
+    if (file !== undefined) {
+      outputs.file = await openFile(ctx, file, context);
+      outputs.sinks.push(outputs.file.sink);
+    }
+    if (segments !== undefined) {
+      outputs.segments = openSegments(ctx, segments, context);
+      outputs.sinks.push(outputs.segments);
+    }
+    for (const image of images) {
+      const sink = openImages(ctx, image, context);
+      sink.onFailure(onFailure);
+      outputs.images.push({ sink, splitter: new JpegSplitter() });
+    }
+    for (const sink of outputs.sinks) {
+      sink.onFailure((err) => {
+        fanout.remove(sink);
+        onFailure(err);
+      });
+      fanout.add(sink);
+    }
+    return outputs;
+  }
+
+  /** JPEG outputs the encoder writes, in the order of {@link pushImageBytes}'s index. */
+  get imageSpecs(): EncoderSpec['images'] {
+    const { encoding } = this.ctx.plan;
+    const size = typeof encoding === 'object' ? encoding : { width: 1280, height: 720 };
+    return this.ctx.plan.outputs.images.map((image) => ({
+      intervalSec: image.captureIntervalSec,
+      width: image.width ?? size.width,
+      height: image.height ?? size.height,
+    }));
+  }
+
+  /** Whether the encoder also writes PCM (a WebSocket stream output). */
+  get wantsPcm(): boolean {
+    return false;
+  }
+
+  /** Bytes from the encoder's JPEG pipe `index`. */
+  pushImageBytes(index: number, chunk: Buffer): void {
+    const output = this.images[index];
+    if (output === undefined) return;
+    const now = new Date();
+    for (const jpeg of output.splitter.push(chunk)) output.sink.push(jpeg, now);
+  }
+
+  pushPcm(_chunk: Buffer): void {}
+
+  /** The results known at ACTIVE: names and start times. */
+  startedPatch(): InfoPatch {
+    const startedAt = nowNanos();
+    const file = this.file;
+    const segments = this.ctx.plan.outputs.segments !== undefined;
+    const images = this.imageSpecs.length;
+    return (info) => {
+      if (file !== undefined) info.fileResults = [new FileInfo({ filename: file.key, startedAt })];
+      if (segments) info.segmentResults = [new SegmentsInfo({ startedAt })];
+      if (images > 0) info.imageResults = Array.from({ length: images }, () => new ImagesInfo({ startedAt }));
+    };
+  }
+
+  /** Finishes every output (the encoder has ended), then writes the manifest; resolves with all results. */
+  async finish(): Promise<InfoPatch> {
+    const settled = await Promise.allSettled([
+      ...this.sinks.map((sink) => sink.finish()),
+      ...this.images.map((image) => image.sink.finish()),
+    ]);
+    const patches: InfoPatch[] = [];
+    for (const result of settled) {
+      if (result.status === 'rejected') {
+        const err: unknown = result.reason;
+        throw err instanceof EgressError ? err : new EgressError('internal', 'output failed', { cause: err });
+      }
+      patches.push(result.value);
+    }
+    const manifestLocation = await this.writeManifest();
+    return (info) => {
+      // Results of this run replace the provisional ones written at ACTIVE.
+      info.imageResults = [];
+      for (const patch of patches) patch(info);
+      if (manifestLocation !== undefined) info.manifestLocation = manifestLocation;
+    };
+  }
+
+  /** LiveKit's manifest, beside the file (or the playlist, or the images), unless every output disables it. */
+  private async writeManifest(): Promise<string | undefined> {
+    const { file, segments, images } = this.ctx.plan.outputs;
+    const wanted = [file, segments, ...images].filter((o) => o !== undefined && !o.disableManifest);
+    const first = wanted[0];
+    if (first === undefined) return undefined;
+    const stored = this.file?.sink.stored;
+    const anchor = stored?.key ?? this.segments?.manifestEntry().location ?? '';
+    const dir = anchor.includes('/') && stored !== undefined ? anchor.slice(0, anchor.lastIndexOf('/') + 1) : '';
+    const body = buildManifest(
+      {
+        egressId: this.ctx.egressId,
+        roomId: '',
+        roomName: this.ctx.plan.roomName,
+        startedAt: this.startedAt,
+        endedAt: nowNanos(),
+      },
+      stored === undefined ? [] : [{ filename: stored.key, location: stored.location }],
+      undefined,
+      {
+        playlists: this.segments === undefined ? [] : [this.segments.manifestEntry()],
+        images: this.images.flatMap((image) => image.sink.manifestEntries()),
+      },
+    );
+    const manifest = await this.ctx.storage(first.storage).putObject(`${dir}${this.ctx.egressId}.json`, body, {
+      contentType: 'application/json',
+      metadata: { 'egress-id': this.ctx.egressId },
+    });
+    return manifest.location;
+  }
+
+  /** Kills whatever is still running (an abnormal end). Idempotent. */
+  async abort(): Promise<void> {
+    for (const sink of this.sinks) this.fanout.remove(sink);
+    await Promise.all([
+      ...this.sinks.map((sink) => sink.abort().catch(() => undefined)),
+      ...this.images.map((image) => image.sink.abort().catch(() => undefined)),
+    ]);
+  }
+}
