@@ -25,10 +25,14 @@ export const chromiumFlags: readonly string[] = [
   '--disable-popup-blocking',
   '--disable-prompt-on-repost',
   '--disable-sync',
+  '--disable-client-side-phishing-detection',
+  '--disable-domain-reliability',
+  '--disable-field-trial-config',
+  '--no-pings',
   '--disable-quic',
   // One --disable-features only: Chromium keeps the last one it is given. Without mDNS hiding, the
   // browser offers its loopback candidate, which a LiveKit server on the same host needs.
-  '--disable-features=Translate,TranslateUI,MediaRouter,OptimizationHints,AudioServiceOutOfProcess,WebRtcHideLocalIpsWithMdns',
+  '--disable-features=Translate,TranslateUI,MediaRouter,OptimizationHints,AudioServiceOutOfProcess,WebRtcHideLocalIpsWithMdns,OptimizationGuideModelDownloading,AutofillServerCommunication,CertificateTransparencyComponentUpdater',
   '--force-color-profile=srgb',
   '--metrics-recording-only',
   '--password-store=basic',

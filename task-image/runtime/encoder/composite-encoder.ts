@@ -8,8 +8,6 @@ import { encoderArgs, type EncoderSpec } from './encoder-args.ts';
 export interface EncoderOutputs {
   /** MPEG-TS bytes as they come (the fan-out aligns them to packets). */
   readonly onStream: (chunk: Buffer) => void;
-  /** Bytes of JPEG output `index` (concatenated JPEGs). */
-  readonly onImageBytes: (index: number, chunk: Buffer) => void;
   /** PCM s16le 48 kHz stereo of the mixed audio. */
   readonly onPcm: (chunk: Buffer) => void;
 }
@@ -41,7 +39,7 @@ export class CompositeEncoder {
 
   /** Starts ffmpeg on the capture stack's display and audio server (`env` holds DISPLAY and PULSE_SERVER). */
   static start(spec: EncoderSpec, env: NodeJS.ProcessEnv, outputs: EncoderOutputs, logger: Logger): CompositeEncoder {
-    const extraPipes = spec.images.length + (spec.pcm && spec.audio ? 1 : 0);
+    const extraPipes = spec.pcm && spec.audio ? 1 : 0;
     const proc = new ManagedProcess('ffmpeg', encoderArgs(spec), {
       name: 'ffmpeg encoder',
       logger,
@@ -51,17 +49,13 @@ export class CompositeEncoder {
       outputLevel: 'info',
     });
     proc.child.stdout?.on('data', outputs.onStream);
-    spec.images.forEach((_, index) => {
-      pipe(proc, 3 + index)?.on('data', (chunk: Buffer) => outputs.onImageBytes(index, chunk));
-    });
-    if (spec.pcm && spec.audio) pipe(proc, 3 + spec.images.length)?.on('data', outputs.onPcm);
+    if (spec.pcm && spec.audio) pipe(proc, 3)?.on('data', outputs.onPcm);
     logger.info('encoder started', {
       width: spec.encoding.width,
       height: spec.encoding.height,
       fps: spec.encoding.framerate,
       videoKbps: spec.encoding.videoBitrateKbps,
       audioCodec: spec.audio ? spec.encoding.audioCodec : 'none',
-      images: spec.images.length,
     });
     return new CompositeEncoder(proc);
   }

@@ -16,9 +16,7 @@ export interface EncoderSpec {
   readonly epochSec: number;
   /** Milliseconds the capture path delivers audio late against video; audio timestamps move earlier by it. */
   readonly audioDelayMs: number;
-  /** JPEG outputs, one pipe each from fd 3 on. */
-  readonly images: readonly { readonly intervalSec: number; readonly width: number; readonly height: number }[];
-  /** Also write the mixed audio as PCM s16le 48 kHz stereo on the pipe after the images (WebSocket). */
+  /** Also write the mixed audio as PCM s16le 48 kHz stereo on fd 3 (WebSocket). */
   readonly pcm: boolean;
 }
 
@@ -27,7 +25,8 @@ export const defaultKeyFrameIntervalSec = 4;
 
 /**
  * ffmpeg arguments of the one composite encoder: x11grab + pulse → H.264 (x264) + AAC/Opus/MP3 in MPEG-TS
- * on stdout, plus JPEG thumbnails and PCM on extra pipes. Pure, so the command is unit-tested.
+ * on stdout, plus PCM on fd 3 for a WebSocket. Pure, so the command is unit-tested. Thumbnails are not
+ * made here: an output advancing once every few seconds makes ffmpeg starve the audio input meanwhile.
  */
 export function encoderArgs(spec: EncoderSpec): string[] {
   const args = ['-hide_banner', '-nostats', '-loglevel', 'warning', '-nostdin', '-copyts'];
@@ -49,14 +48,8 @@ export function encoderArgs(spec: EncoderSpec): string[] {
   if (spec.video) args.push('-map', `${videoInput}:v`, ...videoCodecArgs(spec.encoding));
   if (spec.audio) args.push('-map', `${audioInput}:a`, ...audioCodecArgs(spec.encoding));
   args.push('-f', 'mpegts', '-flush_packets', '1', 'pipe:1');
-  let fd = 3;
-  for (const image of spec.images) {
-    const filter = `fps=1/${image.intervalSec},scale=${image.width}:${image.height}`;
-    args.push('-map', `${videoInput}:v`, '-vf', filter, '-c:v', 'mjpeg', '-q:v', '4', '-pix_fmt', 'yuvj420p');
-    args.push('-f', 'image2pipe', `pipe:${fd++}`);
-  }
   if (spec.pcm && spec.audio) {
-    args.push('-map', `${audioInput}:a`, '-c:a', 'pcm_s16le', '-ar', '48000', '-ac', '2', '-f', 's16le', `pipe:${fd}`);
+    args.push('-map', `${audioInput}:a`, '-c:a', 'pcm_s16le', '-ar', '48000', '-ac', '2', '-f', 's16le', 'pipe:3');
   }
   return args;
 }
@@ -68,8 +61,10 @@ function videoCodecArgs(encoding: EncodingPlan): string[] {
   const profile = encoding.videoCodec.replace('h264_', '');
   return [
     ...['-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-profile:v', profile],
-    // Frames keep their capture times; a fine encoder time base keeps two close frames from colliding.
-    ...['-pix_fmt', 'yuv420p', '-fps_mode', 'passthrough', '-enc_time_base:v', '1/90000'],
+    // A constant frame rate on a grid that starts at the first captured frame (the fps filter, not
+    // -fps_mode cfr, which would fill from zero): capture jitter becomes a repeat or a drop, never a
+    // timestamp players or muxers stumble over.
+    ...['-vf', `fps=${encoding.framerate}`, '-pix_fmt', 'yuv420p', '-fps_mode', 'passthrough'],
     ...['-b:v', `${kbps}k`, '-maxrate', `${kbps}k`, '-bufsize', `${kbps * 2}k`],
     // Keyframes on a fixed grid (no scene-cut keyframes): segments and late-joining streams cut there.
     ...['-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0'],
@@ -78,7 +73,10 @@ function videoCodecArgs(encoding: EncodingPlan): string[] {
 }
 
 function audioCodecArgs(encoding: EncodingPlan): string[] {
-  const rate = ['-ar', String(encoding.audioFrequency), '-ac', '2', '-b:a', `${encoding.audioBitrateKbps}k`];
+  // Pulse stamps packets with the wall clock minus a latency estimate that wobbles; counting samples from
+  // the first stamp keeps audio time continuous (the sink's clock is the system's, so it does not drift).
+  const rate = ['-af', 'asetpts=N/SR/TB+STARTPTS', '-ar', String(encoding.audioFrequency), '-ac', '2'];
+  rate.push('-b:a', `${encoding.audioBitrateKbps}k`);
   switch (encoding.audioCodec) {
     case 'opus':
       return ['-c:a', 'libopus', ...rate];
@@ -88,4 +86,14 @@ function audioCodecArgs(encoding: EncodingPlan): string[] {
     case 'pcm':
       return ['-c:a', 'aac', ...rate];
   }
+}
+
+/**
+ * The encoding with keyframes at least every `intervalSec` of each thumbnails output: the thumbnail
+ * decoder reads keyframes only, so each capture interval must hold one.
+ */
+export function withThumbnailKeyframes(encoding: EncodingPlan, intervalsSec: readonly number[]): EncodingPlan {
+  if (intervalsSec.length === 0) return encoding;
+  const current = encoding.keyFrameIntervalSec ?? defaultKeyFrameIntervalSec;
+  return { ...encoding, keyFrameIntervalSec: Math.max(1, Math.min(current, ...intervalsSec)) };
 }

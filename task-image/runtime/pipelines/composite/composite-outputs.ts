@@ -2,12 +2,11 @@ import { FileInfo, ImagesInfo, SegmentsInfo } from '@livekit/protocol';
 import { EgressError } from '#domain/errors.ts';
 import { nowNanos } from '#domain/egress-record.ts';
 import type { TimedFilenameContext } from '#domain/request/filename.ts';
-import type { EncoderSpec } from '../../encoder/encoder-args.ts';
 import type { TsFanout } from '../../encoder/ts-fanout.ts';
 import { buildManifest } from '../../outputs/manifest.ts';
 import type { EncodedSink } from '../../sinks/encoded-sink.ts';
 import type { ImagesSink } from '../../sinks/images-sink.ts';
-import { JpegSplitter } from '../../sinks/jpeg-splitter.ts';
+import { ThumbnailSink } from '../../sinks/thumbnail-sink.ts';
 import type { SegmentsSink } from '../../sinks/segments-sink.ts';
 import type { InfoPatch, PipelineContext } from '../pipeline.ts';
 import { openFile, openImages, openSegments, type OpenedFile } from './open-outputs.ts';
@@ -21,7 +20,7 @@ export class CompositeOutputs {
   private readonly sinks: EncodedSink[] = [];
   private file: OpenedFile | undefined;
   private segments: SegmentsSink | undefined;
-  private readonly images: { sink: ImagesSink; splitter: JpegSplitter }[] = [];
+  private readonly images: ImagesSink[] = [];
   private readonly startedAt = nowNanos();
 
   private constructor(
@@ -46,10 +45,19 @@ export class CompositeOutputs {
       outputs.segments = openSegments(ctx, segments, context);
       outputs.sinks.push(outputs.segments);
     }
+    const size = typeof ctx.plan.encoding === 'object' ? ctx.plan.encoding : { width: 1280, height: 720 };
     for (const image of images) {
       const sink = openImages(ctx, image, context);
-      sink.onFailure(onFailure);
-      outputs.images.push({ sink, splitter: new JpegSplitter() });
+      outputs.images.push(sink);
+      outputs.sinks.push(
+        new ThumbnailSink({
+          intervalSec: image.captureIntervalSec,
+          width: image.width ?? size.width,
+          height: image.height ?? size.height,
+          images: sink,
+          logger: ctx.logger.child({ output: 'images' }),
+        }),
+      );
     }
     for (const sink of outputs.sinks) {
       sink.onFailure((err) => {
@@ -61,28 +69,9 @@ export class CompositeOutputs {
     return outputs;
   }
 
-  /** JPEG outputs the encoder writes, in the order of {@link pushImageBytes}'s index. */
-  get imageSpecs(): EncoderSpec['images'] {
-    const { encoding } = this.ctx.plan;
-    const size = typeof encoding === 'object' ? encoding : { width: 1280, height: 720 };
-    return this.ctx.plan.outputs.images.map((image) => ({
-      intervalSec: image.captureIntervalSec,
-      width: image.width ?? size.width,
-      height: image.height ?? size.height,
-    }));
-  }
-
   /** Whether the encoder also writes PCM (a WebSocket stream output). */
   get wantsPcm(): boolean {
     return false;
-  }
-
-  /** Bytes from the encoder's JPEG pipe `index`. */
-  pushImageBytes(index: number, chunk: Buffer): void {
-    const output = this.images[index];
-    if (output === undefined) return;
-    const now = new Date();
-    for (const jpeg of output.splitter.push(chunk)) output.sink.push(jpeg, now);
   }
 
   pushPcm(_chunk: Buffer): void {}
@@ -92,7 +81,7 @@ export class CompositeOutputs {
     const startedAt = nowNanos();
     const file = this.file;
     const segments = this.ctx.plan.outputs.segments !== undefined;
-    const images = this.imageSpecs.length;
+    const images = this.images.length;
     return (info) => {
       if (file !== undefined) info.fileResults = [new FileInfo({ filename: file.key, startedAt })];
       if (segments) info.segmentResults = [new SegmentsInfo({ startedAt })];
@@ -102,10 +91,7 @@ export class CompositeOutputs {
 
   /** Finishes every output (the encoder has ended), then writes the manifest; resolves with all results. */
   async finish(): Promise<InfoPatch> {
-    const settled = await Promise.allSettled([
-      ...this.sinks.map((sink) => sink.finish()),
-      ...this.images.map((image) => image.sink.finish()),
-    ]);
+    const settled = await Promise.allSettled(this.sinks.map((sink) => sink.finish()));
     const patches: InfoPatch[] = [];
     for (const result of settled) {
       if (result.status === 'rejected') {
@@ -144,7 +130,7 @@ export class CompositeOutputs {
       undefined,
       {
         playlists: this.segments === undefined ? [] : [this.segments.manifestEntry()],
-        images: this.images.flatMap((image) => image.sink.manifestEntries()),
+        images: this.images.flatMap((image) => image.manifestEntries()),
       },
     );
     const manifest = await this.ctx.storage(first.storage).putObject(`${dir}${this.ctx.egressId}.json`, body, {
@@ -157,9 +143,6 @@ export class CompositeOutputs {
   /** Kills whatever is still running (an abnormal end). Idempotent. */
   async abort(): Promise<void> {
     for (const sink of this.sinks) this.fanout.remove(sink);
-    await Promise.all([
-      ...this.sinks.map((sink) => sink.abort().catch(() => undefined)),
-      ...this.images.map((image) => image.sink.abort().catch(() => undefined)),
-    ]);
+    await Promise.all(this.sinks.map((sink) => sink.abort().catch(() => undefined)));
   }
 }

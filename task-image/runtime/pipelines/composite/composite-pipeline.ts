@@ -1,6 +1,7 @@
 import { AbortedBeforeStartError, toEgressError, type EgressError } from '#domain/errors.ts';
 import type { EncodingPlan } from '#domain/request/encoding.ts';
 import { CompositeEncoder } from '../../encoder/composite-encoder.ts';
+import { withThumbnailKeyframes } from '../../encoder/encoder-args.ts';
 import { TsFanout } from '../../encoder/ts-fanout.ts';
 import { WebPageSource } from '../../sources/web/web-page-source.ts';
 import { StoppablePipeline, type PipelineContext, type PipelineEnd } from '../pipeline.ts';
@@ -75,13 +76,15 @@ export class CompositePipeline extends StoppablePipeline {
       let active = false;
       encoder = CompositeEncoder.start(
         {
-          encoding: this.encoding,
+          encoding: withThumbnailKeyframes(
+            this.encoding,
+            plan.outputs.images.map((image) => image.captureIntervalSec),
+          ),
           audio: plan.audio,
           video: plan.video,
           ...source.capture,
           epochSec: Date.now() / 1000,
           audioDelayMs: audioDelayMs(),
-          images: outputs.imageSpecs,
           pcm: outputs.wantsPcm,
         },
         source.capture.env,
@@ -93,7 +96,6 @@ export class CompositePipeline extends StoppablePipeline {
               this.ctx.onActive(outputs.startedPatch());
             }
           },
-          onImageBytes: (index, chunk) => outputs.pushImageBytes(index, chunk),
           onPcm: (chunk) => outputs.pushPcm(chunk),
         },
         this.ctx.logger,

@@ -50,6 +50,11 @@ describe('the guarded proxy in front of Chromium', () => {
     expect(await connectThrough(proxyPort, '[fd00:ec2::254]:80')).toBe(403);
   });
 
+  it("rejects Chromium's own service hosts by name, without resolving them", async () => {
+    expect(await connectThrough(proxyPort, 'accounts.google.com:443')).toBe(403);
+    expect(await connectThrough(proxyPort, 'update.googleapis.com:443')).toBe(403);
+  });
+
   it('rejects a plain HTTP request to the metadata address with 403', async () => {
     const status = await new Promise<number>((resolve, reject) => {
       const req = request({ host: '127.0.0.1', port: proxyPort, path: 'http://169.254.169.254/latest/meta-data/' });

@@ -38,8 +38,27 @@ export async function startGuardedProxy(logger: Logger): Promise<GuardedProxy> {
   };
 }
 
+/**
+ * Hosts Chromium calls by itself (sign-in, updates, field trials, safe browsing) despite the flags that
+ * turn those features off. Refused by name, without a DNS lookup: a recording never needs them, and a
+ * task must not leak lookups of them.
+ */
+const browserServiceHosts = new Set([
+  'accounts.google.com',
+  'clients1.google.com',
+  'clients2.google.com',
+  'clientservices.googleapis.com',
+  'update.googleapis.com',
+  'optimizationguide-pa.googleapis.com',
+  'content-autofill.googleapis.com',
+  'safebrowsing.googleapis.com',
+  'safebrowsingohttpgateway.googleapis.com',
+  'redirector.gvt1.com',
+]);
+
 function refused(host: string): boolean {
-  return isBlockedAddress(host.replace(/^\[|\]$/g, ''));
+  const name = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return isBlockedAddress(name) || browserServiceHosts.has(name);
 }
 
 /** CONNECT host:port — HTTPS and WebSocket traffic. */
@@ -48,7 +67,7 @@ function tunnel(req: IncomingMessage, client: Socket, head: Buffer, logger: Logg
   const port = Number(target.port === '' ? 443 : target.port);
   client.on('error', () => client.destroy());
   if (refused(target.hostname)) {
-    logger.warn('browser request refused: blocked destination', { host: target.hostname });
+    logger.debug('browser request refused: blocked destination', { host: target.hostname });
     client.end('HTTP/1.1 403 Forbidden\r\n\r\n');
     return;
   }
@@ -76,7 +95,7 @@ function forward(req: IncomingMessage, res: ServerResponse, logger: Logger): voi
     return;
   }
   if (target.protocol !== 'http:' || refused(target.hostname)) {
-    logger.warn('browser request refused: blocked destination', { host: target.hostname });
+    logger.debug('browser request refused: blocked destination', { host: target.hostname });
     res.writeHead(403).end();
     return;
   }
