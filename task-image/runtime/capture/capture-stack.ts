@@ -51,12 +51,14 @@ const startTimeoutMs = 30_000;
  * process group, so nothing outlives the task.
  */
 export async function startCaptureStack(options: CaptureStackOptions): Promise<CaptureStack> {
-  const started: ManagedProcess[] = [];
+  const started: { browser?: ManagedProcess; pulse?: ManagedProcess; display?: ManagedProcess } = {};
+  const starting: Promise<unknown>[] = [];
   let stopping: Promise<void> | undefined;
-  // Reverse start order: the browser goes before the servers it is a client of.
+  // The browser goes before the servers it is a client of; whatever is still starting is awaited first.
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
-      for (const proc of [...started].reverse()) await proc.stop('SIGTERM', 5_000);
+      await Promise.allSettled(starting);
+      for (const proc of [started.browser, started.pulse, started.display]) await proc?.stop('SIGTERM', 5_000);
     })());
   try {
     const home = join(options.workDir, 'home');
@@ -65,14 +67,17 @@ export async function startCaptureStack(options: CaptureStackOptions): Promise<C
     await mkdir(runtimeDir, { recursive: true, mode: 0o700 });
     const baseEnv = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: home, XDG_RUNTIME_DIR: runtimeDir };
 
-    const xvfb = await startXvfb(options, baseEnv);
-    started.push(xvfb.proc);
+    // Xvfb and PulseAudio start side by side; Chromium needs only the display to start (it connects to
+    // PulseAudio when the page first plays), so it starts while PulseAudio is still coming up.
     const pulseServer = `unix:${join(runtimeDir, 'pulse-native')}`;
-    const env = { ...baseEnv, DISPLAY: xvfb.display, PULSE_SERVER: pulseServer };
-    const pulse = await startPulse(options, baseEnv, env);
-    started.push(pulse);
+    const pulseEnv = { ...baseEnv, PULSE_SERVER: pulseServer };
+    const pulseStart = startPulse(options, baseEnv, pulseEnv).then((proc) => (started.pulse = proc));
+    starting.push(pulseStart);
+    const xvfb = await startXvfb(options, baseEnv);
+    started.display = xvfb.proc;
+    const env = { ...pulseEnv, DISPLAY: xvfb.display };
     const devtools = options.devtools ?? false;
-    const chromium = await startChromium({
+    const chromiumStart = startChromium({
       chromium: options.chromium,
       width: options.width,
       height: options.height,
@@ -84,7 +89,8 @@ export async function startCaptureStack(options: CaptureStackOptions): Promise<C
       extraFlags: options.chromiumFlags ?? [],
       timeoutMs: startTimeoutMs,
     });
-    started.push(chromium.proc);
+    starting.push(chromiumStart.then((c) => (started.browser = c.proc)));
+    const [, chromium] = await Promise.all([pulseStart, chromiumStart]);
     if (options.waitForAudio ?? !devtools) {
       // The page's tone reaching the sink proves the page loaded, its script runs and the audio route works.
       await waitUntil(async () => (await sinkInputs(env, options)).length > 0, {

@@ -36,12 +36,15 @@ export function encoderArgs(spec: EncoderSpec): string[] {
   // Pulse opens first: x11grab opened before it repeats its first frame while the monitor opens.
   if (spec.audio) {
     const offset = -spec.epochSec - spec.audioDelayMs / 1000;
-    args.push('-f', 'pulse', '-thread_queue_size', '1024', '-itsoffset', offset.toFixed(3));
+    // Live inputs need no probing: a short probe lets the first frame out sooner.
+    args.push('-f', 'pulse', '-probesize', '32', '-analyzeduration', '0', '-thread_queue_size', '1024');
+    args.push('-itsoffset', offset.toFixed(3));
     args.push('-i', spec.audioSource);
   }
   if (spec.video) {
     const { width, height, framerate } = spec.encoding;
-    args.push('-f', 'x11grab', '-video_size', `${width}x${height}`, '-framerate', String(framerate));
+    args.push('-f', 'x11grab', '-probesize', '32', '-analyzeduration', '0');
+    args.push('-video_size', `${width}x${height}`, '-framerate', String(framerate));
     args.push('-draw_mouse', '0', '-thread_queue_size', '1024', '-itsoffset', (-spec.epochSec).toFixed(3));
     args.push('-i', `${spec.display}.0`);
   }

@@ -45,6 +45,8 @@ export interface Pipeline {
   run(): Promise<PipelineEnd>;
   /** Asks for a graceful end: outputs are finished, not cut. Idempotent; the first reason wins. */
   stop(reason: EndReason): void;
+  /** UpdateStream: the stream URLs the egress should now publish to (pipelines with stream outputs). */
+  updateStreamUrls?(urls: readonly string[]): void;
 }
 
 /** How long a track may take to appear in the room before the egress fails 404 (LiveKit: 30 s). */

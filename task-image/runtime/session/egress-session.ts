@@ -59,7 +59,11 @@ export async function runEgressSession(deps: SessionDeps): Promise<number> {
     poller = new ControlPoller(
       deps.store,
       deps.egressId,
-      { onStop: () => running.stop('StopEgress API'), onEnded: () => running.stop('Aborted') },
+      {
+        onStop: () => running.stop('StopEgress API'),
+        onEnded: () => running.stop('Aborted'),
+        onStreamUrls: (urls) => running.updateStreamUrls?.(urls),
+      },
       log,
     );
     poller.start();

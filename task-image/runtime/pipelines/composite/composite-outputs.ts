@@ -2,14 +2,25 @@ import { FileInfo, ImagesInfo, SegmentsInfo } from '@livekit/protocol';
 import { EgressError } from '#domain/errors.ts';
 import { nowNanos } from '#domain/egress-record.ts';
 import type { TimedFilenameContext } from '#domain/request/filename.ts';
+import type { StreamUrl } from '#domain/request/stream-url.ts';
 import type { TsFanout } from '../../encoder/ts-fanout.ts';
 import { buildManifest } from '../../outputs/manifest.ts';
 import type { EncodedSink } from '../../sinks/encoded-sink.ts';
 import type { ImagesSink } from '../../sinks/images-sink.ts';
 import { ThumbnailSink } from '../../sinks/thumbnail-sink.ts';
 import type { SegmentsSink } from '../../sinks/segments-sink.ts';
-import type { InfoPatch, PipelineContext } from '../pipeline.ts';
+import { StreamOutputs } from '../../sinks/stream-outputs.ts';
+import type { EndReason, InfoPatch, PipelineContext } from '../pipeline.ts';
 import { openFile, openImages, openSegments, type OpenedFile } from './open-outputs.ts';
+import { PcmStream } from './pcm-stream.ts';
+
+/** How outputs tell the pipeline that the egress must end. */
+export interface OutputEvents {
+  /** An output whose loss ends the egress failed, or the last stream failed with nothing else left. */
+  readonly onFailure: (err: EgressError) => void;
+  /** UpdateStream removed the last stream and nothing else is recorded: LiveKit's "All streams stopped". */
+  readonly onEnd: (reason: EndReason) => void;
+}
 
 /**
  * Every output of one composite egress, fed by the one encoder: the file, HLS segments, thumbnails and
@@ -21,6 +32,8 @@ export class CompositeOutputs {
   private file: OpenedFile | undefined;
   private segments: SegmentsSink | undefined;
   private readonly images: ImagesSink[] = [];
+  private streams: StreamOutputs | undefined;
+  private pcm: PcmStream | undefined;
   private readonly startedAt = nowNanos();
 
   private constructor(
@@ -29,14 +42,11 @@ export class CompositeOutputs {
   ) {}
 
   /** Opens every output of the plan and attaches the encoded ones to the fan-out. */
-  static async open(
-    ctx: PipelineContext,
-    fanout: TsFanout,
-    onFailure: (err: EgressError) => void,
-  ): Promise<CompositeOutputs> {
+  static async open(ctx: PipelineContext, fanout: TsFanout, events: OutputEvents): Promise<CompositeOutputs> {
+    const { onFailure } = events;
     const context: TimedFilenameContext = { time: new Date(), roomName: ctx.plan.roomName };
     const outputs = new CompositeOutputs(ctx, fanout);
-    const { file, segments, images } = ctx.plan.outputs;
+    const { file, segments, images, stream } = ctx.plan.outputs;
     if (file !== undefined) {
       outputs.file = await openFile(ctx, file, context);
       outputs.sinks.push(outputs.file.sink);
@@ -66,15 +76,43 @@ export class CompositeOutputs {
       });
       fanout.add(sink);
     }
+    const others = outputs.sinks.length > 0;
+    if (stream?.protocol === 'websocket' && stream.urls[0] !== undefined) {
+      outputs.pcm = await PcmStream.open(stream.urls[0], ctx.logger.child({ output: 'websocket' }), (err) => {
+        if (!others) onFailure(err);
+      });
+    } else if (stream !== undefined && stream.protocol !== 'websocket') {
+      outputs.streams = new StreamOutputs({
+        fanout,
+        protocol: stream.protocol,
+        logger: ctx.logger.child({ output: 'stream' }),
+        onUpdate: ctx.onUpdate,
+        // LiveKit: the egress fails only when no output is left; removing the last stream ends it.
+        onNoneLeft: (event) => {
+          if (others) return;
+          if (event.reason === 'failed') onFailure(event.error);
+          else events.onEnd('All streams stopped');
+        },
+      });
+      outputs.streams.setUrls(stream.urls);
+    }
     return outputs;
+  }
+
+  /** UpdateStream: the stream output's URLs from now on (already validated by the API). */
+  setStreamUrls(urls: readonly StreamUrl[]): void {
+    this.streams?.setUrls(urls);
   }
 
   /** Whether the encoder also writes PCM (a WebSocket stream output). */
   get wantsPcm(): boolean {
-    return false;
+    return this.pcm !== undefined;
   }
 
-  pushPcm(_chunk: Buffer): void {}
+  /** The encoder's PCM, for the WebSocket stream. */
+  pushPcm(chunk: Buffer): void {
+    this.pcm?.push(chunk);
+  }
 
   /** The results known at ACTIVE: names and start times. */
   startedPatch(): InfoPatch {
@@ -91,7 +129,11 @@ export class CompositeOutputs {
 
   /** Finishes every output (the encoder has ended), then writes the manifest; resolves with all results. */
   async finish(): Promise<InfoPatch> {
-    const settled = await Promise.allSettled(this.sinks.map((sink) => sink.finish()));
+    const settled = await Promise.allSettled([
+      ...this.sinks.map((sink) => sink.finish()),
+      ...(this.streams === undefined ? [] : [this.streams.finish()]),
+      ...(this.pcm === undefined ? [] : [this.pcm.finish()]),
+    ]);
     const patches: InfoPatch[] = [];
     for (const result of settled) {
       if (result.status === 'rejected') {
@@ -143,6 +185,10 @@ export class CompositeOutputs {
   /** Kills whatever is still running (an abnormal end). Idempotent. */
   async abort(): Promise<void> {
     for (const sink of this.sinks) this.fanout.remove(sink);
-    await Promise.all(this.sinks.map((sink) => sink.abort().catch(() => undefined)));
+    await Promise.all([
+      ...this.sinks.map((sink) => sink.abort().catch(() => undefined)),
+      this.streams?.abort().catch(() => undefined),
+      this.pcm?.finish().catch(() => undefined),
+    ]);
   }
 }

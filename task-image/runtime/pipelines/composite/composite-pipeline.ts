@@ -1,4 +1,5 @@
-import { AbortedBeforeStartError, toEgressError, type EgressError } from '#domain/errors.ts';
+import { AbortedBeforeStartError, describeError, toEgressError, type EgressError } from '#domain/errors.ts';
+import { validateStreamUrl, type StreamUrl } from '#domain/request/stream-url.ts';
 import type { EncodingPlan } from '#domain/request/encoding.ts';
 import { CompositeEncoder } from '../../encoder/composite-encoder.ts';
 import { withThumbnailKeyframes } from '../../encoder/encoder-args.ts';
@@ -17,6 +18,7 @@ import { pageTarget, type PageTarget } from './page-target.ts';
  */
 export class CompositePipeline extends StoppablePipeline {
   private failure: EgressError | undefined;
+  private outputs: CompositeOutputs | undefined;
 
   constructor(
     private readonly ctx: PipelineContext,
@@ -70,7 +72,11 @@ export class CompositePipeline extends StoppablePipeline {
   private async record(source: WebPageSource): Promise<PipelineEnd> {
     const { plan } = this.ctx;
     const fanout = new TsFanout(this.ctx.logger);
-    const outputs = await CompositeOutputs.open(this.ctx, fanout, (err) => this.fail(err));
+    const outputs = await CompositeOutputs.open(this.ctx, fanout, {
+      onFailure: (err) => this.fail(err),
+      onEnd: (reason) => this.stop(reason),
+    });
+    this.outputs = outputs;
     let encoder: CompositeEncoder | undefined;
     try {
       let active = false;
@@ -118,6 +124,21 @@ export class CompositePipeline extends StoppablePipeline {
       await encoder?.kill();
       await outputs.abort();
     }
+  }
+
+  /** UpdateStream: URLs were validated by the API; one that no longer validates is skipped, not fatal. */
+  updateStreamUrls(urls: readonly string[]): void {
+    const stream = this.ctx.plan.outputs.stream;
+    if (stream === undefined || stream.protocol === 'websocket') return;
+    const valid: StreamUrl[] = [];
+    for (const url of urls) {
+      try {
+        valid.push(validateStreamUrl(url, stream.protocol));
+      } catch (err) {
+        this.ctx.logger.warn('stream url skipped', { error: describeError(err) });
+      }
+    }
+    this.outputs?.setStreamUrls(valid);
   }
 
   /** The egress fails: the first error wins, and the run ends (outputs are still finalised). */
