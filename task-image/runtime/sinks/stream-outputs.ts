@@ -76,30 +76,38 @@ export class StreamOutputs {
       return;
     }
     const wanted = new Map(urls.map((u) => [u.url, u]));
-    let removed = false;
+    let removedLive = false;
+    let changed = false;
     for (const [url, entry] of this.current) {
       if (wanted.has(url)) continue;
       this.current.delete(url);
-      removed ||= entry.live;
+      removedLive ||= entry.live;
+      changed = true;
       this.options.logger.info('stream removed', { url: entry.target.redactedUrl });
-      void entry.finish(true).then(() => this.emit());
+      // FINISHED at once; the publisher flushes in the background and finish() waits for it.
+      void entry.finish(true);
     }
     for (const [url, target] of wanted) {
       if (this.current.has(url)) continue;
-      this.options.logger.info('stream added', { url: target.redactedUrl });
-      const entry = new StreamEntry(target, {
-        fanout: this.options.fanout,
-        protocol: this.options.protocol,
-        logger: this.options.logger.child({ stream: target.redactedUrl }),
-        resolve: this.options.resolve,
-        changed: () => this.emit(),
-        failed: (_entry, err) => this.failed(err),
-      });
-      this.entries.push(entry);
-      this.current.set(url, entry);
+      changed = true;
+      this.add(target);
     }
-    this.emit();
-    if (removed && this.liveCount === 0) this.options.onNoneLeft?.({ reason: 'removed' });
+    if (changed) this.emit();
+    if (removedLive && this.liveCount === 0) this.options.onNoneLeft?.({ reason: 'removed' });
+  }
+
+  private add(target: StreamUrl): void {
+    this.options.logger.info('stream added', { url: target.redactedUrl });
+    const entry = new StreamEntry(target, {
+      fanout: this.options.fanout,
+      protocol: this.options.protocol,
+      logger: this.options.logger.child({ stream: target.redactedUrl }),
+      resolve: this.options.resolve,
+      changed: () => this.emit(),
+      failed: (_entry, err) => this.failed(err),
+    });
+    this.entries.push(entry);
+    this.current.set(target.url, entry);
   }
 
   /** The current results, as a patch. */

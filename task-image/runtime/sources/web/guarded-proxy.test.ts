@@ -40,8 +40,11 @@ describe('the guarded proxy in front of Chromium', () => {
     await new Promise((resolve) => upstream.close(resolve));
   });
 
-  it('routes Chromium through itself with one flag', () => {
-    expect(proxy.chromiumFlags).toEqual([`--proxy-server=http://127.0.0.1:${proxyPort}`]);
+  it('routes Chromium through itself, loopback alone direct', () => {
+    expect(proxy.chromiumFlags).toEqual([
+      `--proxy-server=http://127.0.0.1:${proxyPort}`,
+      '--proxy-bypass-list=<-loopback>;localhost;127.0.0.0/8;[::1]',
+    ]);
   });
 
   it('rejects a tunnel to the ECS credentials endpoint with 403, before any connection', async () => {

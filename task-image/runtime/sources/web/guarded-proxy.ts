@@ -29,7 +29,12 @@ export async function startGuardedProxy(logger: Logger): Promise<GuardedProxy> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    chromiumFlags: [`--proxy-server=http://127.0.0.1:${port}`],
+    // Chromium bypasses proxies for link-local addresses too, not only loopback: `<-loopback>` drops its
+    // implicit list (it must come first, later rules win), then loopback alone is named again.
+    chromiumFlags: [
+      `--proxy-server=http://127.0.0.1:${port}`,
+      '--proxy-bypass-list=<-loopback>;localhost;127.0.0.0/8;[::1]',
+    ],
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -7,6 +7,7 @@ import type { Logger } from '#shared/logger.ts';
 import { CAPTURE_SINK, startCaptureStack, type CaptureStack } from '../../capture/capture-stack.ts';
 import { startGuardedProxy, type GuardedProxy } from './guarded-proxy.ts';
 import { isRetryableNavigation, signalOf } from './page-signals.ts';
+import { webrtcGuardScript } from './webrtc-guard.ts';
 
 /** How the page is shown and when recording starts. */
 export interface WebPageOptions {
@@ -83,6 +84,7 @@ export class WebPageSource {
       });
       browser = await puppeteer.connect({ browserWSEndpoint: stack.devtoolsUrl, defaultViewport: null });
       const page = (await browser.pages())[0] ?? (await browser.newPage());
+      await page.evaluateOnNewDocument(webrtcGuardScript);
       source = new WebPageSource(stack, browser, page, workDir, proxy, options.logger);
     } catch (err) {
       await browser?.disconnect().catch(() => undefined);
