@@ -9,9 +9,9 @@
  * container's PID 1; either way it must end COMPLETE, with PCM at the receiver and the container exiting 0.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { EgressStatus } from '@livekit/protocol';
 import { EgressClient } from 'livekit-server-sdk';
 import { startLiveKitServer } from '#bench/livekit-server.ts';
@@ -22,8 +22,9 @@ import { startWsReceiver, type WsReceiver } from '#bench/ws-receiver.ts';
 import { statusName } from '#domain/status.ts';
 import { startLocalSystem } from '#local/local-system.ts';
 import { createLogger, type Logger } from '#shared/logger.ts';
-import { containerStats, fargateSizes, images, podman, podmanGlobal, removeLabelled, runLimits } from './podman.ts';
+import { containerStats, fargateSizes, images, podman, removeLabelled } from './podman.ts';
 import type { ContainerStats } from './podman.ts';
+import { containerIds, waitForReport, writeTaskEntry } from './task-container.ts';
 
 /** 48 kHz × 2 channels × 2 bytes. */
 const pcmBytesPerSecond = 48_000 * 2 * 2;
@@ -105,7 +106,7 @@ export async function runForwarderSmoke(options: ForwarderSmokeOptions = {}): Pr
       async () => (await client.listEgress({ egressId: info.egressId }))[0],
     );
     await conn.closed;
-    const report = await waitForReport(join(harness.base, `${info.egressId}.json`), 60_000);
+    const report = await waitForReport(harness.base, info.egressId, 60_000);
     const pcm =
       conn.file === undefined || conn.binaryBytes === 0 ? undefined : await volume({ pcm: conn.file, channels: 2 });
     return {
@@ -149,7 +150,7 @@ async function startHarness(image: string, logger: Logger): Promise<Harness> {
   try {
     const [dataDir, outputDir, wsDir] = [join(base, 'store'), join(base, 'output'), join(base, 'ws')];
     await Promise.all([mkdir(dataDir), mkdir(outputDir), mkdir(wsDir)]);
-    const taskEntry = await writeTaskEntry(base, image, label, [dataDir, outputDir]);
+    const taskEntry = await writeTaskEntry({ base, image, kind: 'forwarder', label, mounts: [dataDir, outputDir] });
     const livekit = await startLiveKitServer();
     cleanups.unshift(() => livekit.stop());
     const ws = await startWsReceiver({ recordDir: wsDir });
@@ -179,50 +180,6 @@ async function startHarness(image: string, logger: Logger): Promise<Harness> {
     await close();
     throw err;
   }
-}
-
-/**
- * The launcher's task entry: a script `node` runs that hands the task to podman (task-in-podman.mjs).
- * `:U` gives the mounted folders to the image's non-root user, as a volume owned by the task would be.
- */
-async function writeTaskEntry(base: string, image: string, label: string, mounts: readonly string[]): Promise<string> {
-  const { cpus, memory } = fargateSizes.forwarder;
-  const podmanArgs = [
-    ...podmanGlobal,
-    ...['run', '--rm', '--label', label, '--network', 'host', '--cpus', cpus, '--memory', memory, ...runLimits],
-    ...mounts.flatMap((dir) => ['-v', `${dir}:${dir}:U`]),
-  ];
-  const settings = { podmanArgs, image, reportDir: base };
-  const wrapper = resolve('scripts/images/task-in-podman.mjs');
-  const entry = join(base, 'task-in-podman-entry.mjs');
-  await writeFile(
-    entry,
-    `import { runTaskInPodman } from ${JSON.stringify(wrapper)};\nawait runTaskInPodman(${JSON.stringify(settings)});\n`,
-  );
-  return entry;
-}
-
-async function containerIds(label: string, logger: Logger): Promise<string[]> {
-  const { stdout } = await podman(['ps', '-q', '--filter', `label=${label}`], { logger, timeoutMs: 30_000 });
-  const ids = stdout.split('\n').filter((id) => id.trim() !== '');
-  if (ids.length === 0) throw new Error(`no running container carries ${label}`);
-  return ids;
-}
-
-interface ContainerReport {
-  readonly code: number | null;
-  readonly endedAt: number;
-}
-
-/** The wrapper's report, once podman has exited (the task may still be finishing when COMPLETE is written). */
-async function waitForReport(file: string, timeoutMs: number): Promise<ContainerReport | undefined> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const text = await readFile(file, 'utf8').catch(() => undefined);
-    if (text !== undefined) return JSON.parse(text) as ContainerReport;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return undefined;
 }
 
 /** What must hold for the forwarder smoke to pass; each broken expectation is one line. */

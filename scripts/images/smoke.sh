@@ -2,7 +2,9 @@
 # Smoke-runs the task images with podman at their Fargate sizes (build them first with build.sh):
 #   forwarder (0.25 vCPU, 512 MiB): a real track egress to a WebSocket against a LiveKit server on the host
 #     (--network host, everything on 127.0.0.1), the task inside the container, driven by the local system;
-#   recorder (2 vCPU, 4 GiB, --network none): the self-check, as root and as the image's non-root user.
+#   recorder (2 vCPU, 4 GiB): the self-check (--network none), as root and as the image's non-root user; then
+#     a real room composite (grid of two synthetic participants → MP4) with the task inside the container
+#     (--network host, driven by the local system like the forwarder).
 # Prints the figures of each run as JSON; exits non-zero if any expectation failed.
 #
 #   scripts/images/smoke.sh [forwarder|recorder]...     (default: both)

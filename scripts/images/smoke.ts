@@ -5,6 +5,7 @@
  *   tsx scripts/images/smoke.ts [forwarder|recorder]...   (default: both)
  */
 import { forwarderProblems, runForwarderSmoke } from './forwarder-smoke.ts';
+import { compositeProblems, runCompositeSmoke } from './recorder-composite-smoke.ts';
 import { recorderProblems, runRecorderSmoke } from './recorder-smoke.ts';
 
 const kinds = process.argv.slice(2);
@@ -26,6 +27,11 @@ if (wanted('recorder')) {
     console.log(JSON.stringify({ smoke: 'recorder', ...figures, media }, null, 2));
     problems.push(...recorderProblems(result).map((p) => `recorder: ${p}`));
   }
+  const composite = await runCompositeSmoke();
+  const { probe, ...figures } = composite;
+  const media = { durationS: composite.durationS, video: probe?.video, audio: probe?.audio };
+  console.log(JSON.stringify({ smoke: 'recorder room composite', ...figures, media }, null, 2));
+  problems.push(...compositeProblems(composite).map((p) => `recorder (room composite): ${p}`));
 }
 for (const problem of problems) console.error(`[smoke] FAILED ${problem}`);
 console.error(problems.length === 0 ? '[smoke] passed' : `[smoke] ${problems.length} problem(s)`);

@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forwarderProblems, runForwarderSmoke } from '../../scripts/images/forwarder-smoke.ts';
 import type { ImageKind } from '../../scripts/images/podman.ts';
+import { compositeProblems, runCompositeSmoke } from '../../scripts/images/recorder-composite-smoke.ts';
 import { recorderProblems, runRecorderSmoke } from '../../scripts/images/recorder-smoke.ts';
 
 const MB = 1_000_000;
@@ -38,6 +39,8 @@ describe('task images, built and run with podman', () => {
     for (const line of (await readFile(report, 'utf8')).trim().split('\n')) {
       const image = JSON.parse(line) as BuiltImage;
       built.set(image.kind, image);
+      const mb = (bytes: number): string => `${Math.round(bytes / MB)} MB`;
+      console.log(`${image.image}: built in ${image.buildSeconds} s, ${mb(image.bytes)}, ${mb(image.gzipBytes)} gzip`);
     }
   }, 16 * 60_000);
 
@@ -94,4 +97,27 @@ describe('task images, built and run with podman', () => {
     },
     180_000,
   );
+
+  it('recorder: records a room composite grid of two participants to MP4 inside the container (2 vCPU, 4 GiB)', async () => {
+    const recordMs = 8_000;
+    const result = await runCompositeSmoke({ recordMs });
+    const { probe, ...figures } = result;
+    console.log(JSON.stringify({ ...figures, video: probe?.video, audio: probe?.audio }));
+    expect(compositeProblems(result)).toEqual([]);
+    expect(result.image).toBe(built.get('recorder')?.image);
+    // The size the sizing table gives a room composite ≤ 720p30, enforced on the container.
+    expect([result.cpus, result.memory]).toEqual(['2', '4096m']);
+    expect(result.container?.memoryLimitMiB).toBe(4096);
+    // The image carries its own build of the templates; ACTIVE (the page's start signal) shows the task's
+    // template server served them to Chromium inside the container.
+    expect(result.templates).toEqual(expect.arrayContaining(['index.html', 'template.js', 'template-style.css']));
+    expect(result.status).toBe('EGRESS_COMPLETE');
+    expect(result.probe?.video).toMatchObject({ codec: 'h264', width: 1280, height: 720 });
+    expect(result.probe?.audio).toMatchObject({ codec: 'aac', channels: 2 });
+    expect(result.silent).toBe(false);
+    // ACTIVE → ENDING as recorded; the task sees the stop within a 200 ms control poll, then ffmpeg flushes.
+    expect(result.wallSeconds).toBeGreaterThanOrEqual(recordMs / 1000);
+    expect(Math.abs(result.durationS! - result.wallSeconds)).toBeLessThanOrEqual(0.5);
+    expect(result.containerExitCode).toBe(0);
+  }, 300_000);
 });
