@@ -27,7 +27,8 @@ export function livekitServerBinary(): string {
   return join(process.env['UE_BIN_DIR'] ?? join(cache, 'universal-egress', 'bin'), 'livekit-server');
 }
 
-async function freeUdpPort(): Promise<number> {
+/** A free UDP port on 127.0.0.1 (the server's media and STUN ports; SRT listeners in tests). */
+export async function freeUdpPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const socket = createSocket('udp4');
     socket.once('error', reject);

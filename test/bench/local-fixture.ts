@@ -63,6 +63,23 @@ export async function startLocalFixture(
   return fixture;
 }
 
+/** Polls ListEgress until `check` holds for the egress's info; fails after `timeoutMs` showing the last one. */
+export async function waitForInfo(
+  client: EgressClient,
+  egressId: string,
+  check: (info: EgressInfo) => boolean,
+  timeoutMs: number,
+): Promise<EgressInfo> {
+  const deadline = Date.now() + timeoutMs;
+  let last: EgressInfo | undefined;
+  while (Date.now() < deadline) {
+    [last] = await client.listEgress({ egressId });
+    if (last !== undefined && check(last)) return last;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`egress ${egressId} did not reach the expected state: ${JSON.stringify(last?.toJson())}`);
+}
+
 /** Polls ListEgress until the egress reaches `status` (or any terminal state it cannot leave). */
 export async function waitForStatus(
   client: EgressClient,

@@ -7,35 +7,17 @@ import {
   StreamInfo_Status,
   StreamOutput,
   StreamProtocol,
-  type EgressInfo,
 } from '@livekit/protocol';
 import type { EgressClient } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLiveKitServer, type LiveKitServer } from '#bench/livekit-server.ts';
-import { startLocalFixture, waitForStatus, type LocalFixture } from '#bench/local-fixture.ts';
+import { startLocalFixture, waitForInfo, waitForStatus, type LocalFixture } from '#bench/local-fixture.ts';
 import { decodeErrors, freezes, mediaDuration, probe } from '#bench/media-check.ts';
 import { startRtmpServer, type RtmpServer } from '#bench/rtmp-server.ts';
 import { startSyntheticPublisher, type SyntheticPublisher } from '#bench/synthetic-publisher.ts';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const room = 'streams';
-
-/** Polls until `check` holds for the egress info, or fails after `timeoutMs`. */
-async function waitForInfo(
-  client: EgressClient,
-  egressId: string,
-  check: (info: EgressInfo) => boolean,
-  timeoutMs: number,
-): Promise<EgressInfo> {
-  const deadline = Date.now() + timeoutMs;
-  let last: EgressInfo | undefined;
-  while (Date.now() < deadline) {
-    [last] = await client.listEgress({ egressId });
-    if (last !== undefined && check(last)) return last;
-    await sleep(200);
-  }
-  throw new Error(`egress ${egressId} did not reach the expected state: ${JSON.stringify(last?.toJson())}`);
-}
 
 describe('composite egress to RTMP, file and HLS at once (real nginx-rtmp, Chromium, ffmpeg)', () => {
   let livekit: LiveKitServer;

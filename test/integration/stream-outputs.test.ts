@@ -1,8 +1,8 @@
-import { createSocket } from 'node:dgram';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EgressInfo, StreamInfo_Status, type StreamInfo } from '@livekit/protocol';
+import { freeUdpPort } from '#bench/livekit-server.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEncodedTestStream, type EncodedTestStream } from '#bench/encoded-test-stream.ts';
 import { decodeErrors, freezes, probe } from '#bench/media-check.ts';
@@ -32,18 +32,6 @@ async function waitFor<T>(what: string, timeoutMs: number, check: () => T | unde
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(100);
   }
-}
-
-/** A free UDP port on 127.0.0.1 (SRT listens on UDP). */
-async function freeUdpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const socket = createSocket('udp4');
-    socket.once('error', reject);
-    socket.bind(0, '127.0.0.1', () => {
-      const { port } = socket.address();
-      socket.close(() => resolve(port));
-    });
-  });
 }
 
 /**
