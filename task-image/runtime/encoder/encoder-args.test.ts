@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import type { EncodingPlan } from '#domain/request/encoding.ts';
+import { encoderArgs, withThumbnailKeyframes, type EncoderSpec } from './encoder-args.ts';
+
+const encoding: EncodingPlan = {
+  width: 1280,
+  height: 720,
+  depth: 24,
+  framerate: 30,
+  audioCodec: 'aac',
+  audioBitrateKbps: 128,
+  audioFrequency: 44100,
+  videoCodec: 'h264_main',
+  videoBitrateKbps: 3000,
+};
+
+const spec: EncoderSpec = {
+  encoding,
+  audio: true,
+  video: true,
+  display: ':7',
+  audioSource: 'capture.monitor',
+  epochSec: 1000,
+  audioDelayMs: 127,
+  pcm: false,
+};
+
+/** The value following `flag` in `args`, the `n`th time it appears. */
+function after(args: readonly string[], flag: string, n = 0): string | undefined {
+  const positions = args.flatMap((a, i) => (a === flag ? [i] : []));
+  const at = positions[n];
+  return at === undefined ? undefined : args[at + 1];
+}
+
+describe('encoderArgs', () => {
+  it('opens pulse before x11grab and shifts both by the same epoch, audio earlier by its delay', () => {
+    const args = encoderArgs(spec);
+    expect(after(args, '-f', 0)).toBe('pulse');
+    expect(after(args, '-f', 1)).toBe('x11grab');
+    expect(after(args, '-itsoffset', 0)).toBe('-1000.127');
+    expect(after(args, '-itsoffset', 1)).toBe('-1000.000');
+    expect(after(args, '-i', 1)).toBe(':7.0');
+    expect(args).toContain('-copyts');
+  });
+
+  it('encodes H.264 with the plan’s profile, bitrate and a fixed keyframe grid, at a constant frame rate', () => {
+    const args = encoderArgs({ ...spec, encoding: { ...encoding, keyFrameIntervalSec: 2, videoCodec: 'h264_high' } });
+    expect(after(args, '-profile:v')).toBe('high');
+    expect(after(args, '-b:v')).toBe('3000k');
+    expect(after(args, '-maxrate')).toBe('3000k');
+    expect(after(args, '-g')).toBe('60');
+    expect(after(args, '-sc_threshold')).toBe('0');
+    expect(after(args, '-force_key_frames')).toBe('expr:gte(t,n_forced*2)');
+    expect(after(args, '-vf')).toBe('fps=30');
+    expect(args.at(-1)).toBe('pipe:1');
+  });
+
+  it('maps the audio codec and rate: AAC at audio_frequency, Opus, MP3', () => {
+    expect(after(encoderArgs(spec), '-c:a')).toBe('aac');
+    expect(after(encoderArgs(spec), '-ar')).toBe('44100');
+    const opus = encoderArgs({ ...spec, encoding: { ...encoding, audioCodec: 'opus', audioFrequency: 48000 } });
+    expect(after(opus, '-c:a')).toBe('libopus');
+    expect(after(encoderArgs({ ...spec, encoding: { ...encoding, audioCodec: 'mp3' } }), '-c:a')).toBe('libmp3lame');
+  });
+
+  it('captures only what the plan records: audio-only has no x11grab, video-only no pulse', () => {
+    const audioOnly = encoderArgs({ ...spec, video: false });
+    expect(audioOnly).not.toContain('x11grab');
+    expect(audioOnly).not.toContain('libx264');
+    const videoOnly = encoderArgs({ ...spec, audio: false });
+    expect(videoOnly).not.toContain('pulse');
+    expect(after(videoOnly, '-map')).toBe('0:v');
+  });
+
+  it('writes PCM for a WebSocket on fd 3', () => {
+    const args = encoderArgs({ ...spec, pcm: true });
+    expect(args.slice(-4)).toEqual(['-ac', '2', '-f', 's16le', 'pipe:3'].slice(-4));
+    expect(after(args, '-c:a', 1)).toBe('pcm_s16le');
+  });
+});
+
+describe('withThumbnailKeyframes', () => {
+  it('puts a keyframe in every capture interval, never more often than each second', () => {
+    expect(withThumbnailKeyframes(encoding, []).keyFrameIntervalSec).toBeUndefined();
+    expect(withThumbnailKeyframes(encoding, [10]).keyFrameIntervalSec).toBe(4);
+    expect(withThumbnailKeyframes(encoding, [3, 5]).keyFrameIntervalSec).toBe(3);
+    expect(withThumbnailKeyframes({ ...encoding, keyFrameIntervalSec: 2 }, [5]).keyFrameIntervalSec).toBe(2);
+    expect(withThumbnailKeyframes(encoding, [0.5]).keyFrameIntervalSec).toBe(1);
+  });
+});
