@@ -2,12 +2,18 @@
  * `npm run bench`: the project's performance figures, measured with real parts on this machine (never by
  * timed assertions in tests). Prints a table and writes `.data/bench/latest.json`.
  *
- * Environment: BENCH_WS_RUNS (default 8), BENCH_WS_SECONDS (default 20).
+ * Environment: BENCH_ONLY (comma-separated sections: `websocket`, `files`, `composite`; default all),
+ * BENCH_WS_RUNS (default 8), BENCH_WS_SECONDS (default 20), BENCH_TRACKS (20), BENCH_TRACK_SECONDS (30),
+ * BENCH_COMPOSITE_SECONDS (30), BENCH_COMPOSITE_WARMUP_SECONDS (5), BENCH_COMPOSITE_RUNS (3). The sections
+ * that ran replace theirs in `.data/bench/latest.json`; the others' figures are kept.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { startLiveKitServer } from '#bench/livekit-server.ts';
 import { startLocalFixture } from '#bench/local-fixture.ts';
+import { createLogger } from '#shared/logger.ts';
+import { printRoomComposite } from './composite-report.ts';
+import { benchRoomComposite } from './room-composite.ts';
 import { benchTrackFileEgress } from './track-file-egress.ts';
 import { benchWebSocketEgress } from './websocket-egress.ts';
 
@@ -15,58 +21,105 @@ const runs = Number(process.env['BENCH_WS_RUNS'] ?? '8');
 const streamSeconds = Number(process.env['BENCH_WS_SECONDS'] ?? '20');
 const trackCount = Number(process.env['BENCH_TRACKS'] ?? '20');
 const trackSeconds = Number(process.env['BENCH_TRACK_SECONDS'] ?? '30');
+const compositeSeconds = Number(process.env['BENCH_COMPOSITE_SECONDS'] ?? '30');
+const compositeWarmup = Number(process.env['BENCH_COMPOSITE_WARMUP_SECONDS'] ?? '5');
+const compositeRuns = Number(process.env['BENCH_COMPOSITE_RUNS'] ?? '3');
+const sections = ['websocket', 'files', 'composite'] as const;
+const only = (process.env['BENCH_ONLY'] ?? '')
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
+const unknown = only.filter((s) => !(sections as readonly string[]).includes(s));
+if (unknown.length > 0) {
+  console.error(`[bench] BENCH_ONLY: unknown section ${unknown.join(', ')} (known: ${sections.join(', ')})`);
+  process.exit(2);
+}
+const wanted = (section: (typeof sections)[number]): boolean => only.length === 0 || only.includes(section);
 const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+const latestFile = '.data/bench/latest.json';
+
+/** The figures of earlier runs, so a run of some sections keeps the others'. */
+async function previousFigures(): Promise<Record<string, unknown>> {
+  try {
+    const parsed: unknown = JSON.parse(await readFile(latestFile, 'utf8'));
+    return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
 
 process.env['LOG_LEVEL'] ??= 'warn';
 const livekit = await startLiveKitServer();
 const local = await startLocalFixture(livekit);
 try {
   console.log(`[bench] machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), node ${process.version}`);
-  console.log(`[bench] WebSocket track egress: ${runs} starts, one ${streamSeconds} s stream`);
-  const ws = await benchWebSocketEgress(livekit, local, runs, streamSeconds);
-  const l = ws.startLatencyMs;
-  console.log('');
-  console.log('| WebSocket track egress | value | target |');
-  console.log('| --- | --- | --- |');
-  console.log(`| start latency, API call → ACTIVE, p50 (n=${l.n}) | ${fmt(l.p50)} ms | ≤ 1000 ms |`);
-  console.log(`| start latency p95 / max | ${fmt(l.p95)} / ${fmt(l.max)} ms | |`);
-  console.log(
-    `| task CPU per media-second (decode Opus → PCM, send) | ${fmt(ws.cpuPerMediaSecond, 4)} core | ≤ 0.02 core (passthrough target) |`,
-  );
-  console.log(`| task CPU from spawn to ACTIVE | ${fmt(ws.startupCpuSeconds, 2)} s | |`);
-  console.log(`| task RSS while streaming | ${fmt(ws.rssMiB)} MiB | |`);
-  console.log(
-    `\n[bench] track egress to files: ${trackCount} concurrent (half VP8 720p, half Opus), ${trackSeconds} s`,
-  );
-  const files = await benchTrackFileEgress(livekit, local, trackCount, trackSeconds);
-  const t = files.startLatencyMs;
-  const ratio = (a: number, b: number): string => (Number.isFinite(a) && a > 0 ? `${fmt(b / a, 1)}×` : 'n/a');
-  console.log('');
-  console.log('| Track egress (no transcoding) | value | target |');
-  console.log('| --- | --- | --- |');
-  console.log(
-    `| start latency p50 / p95 / max (n=${t.n}, started one after another, the earlier ones recording) | ${fmt(t.p50)} / ${fmt(t.p95)} / ${fmt(t.max)} ms | ≤ 1000 ms |`,
-  );
-  console.log(`| CPU per audio track (Opus → OGG) | ${fmt(files.cpuPerTrack.audio, 4)} core | ≤ 0.02 core |`);
-  console.log(
-    `| CPU per video track (VP8 ${fmt(files.videoBitrateKbps)} kbps → WebM) | ${fmt(files.cpuPerTrack.video, 4)} core | ≤ 0.05 core |`,
-  );
-  console.log(
-    `| memory (RSS) per task, audio / video | ${fmt(files.rssPerTrackMiB.audio)} / ${fmt(files.rssPerTrackMiB.video)} MiB | |`,
-  );
-  console.log(
-    `| decode + re-encode (rtc-node + ffmpeg), audio | ${fmt(files.transcode.audio, 4)} core | ${ratio(files.cpuPerTrack.audio, files.transcode.audio)} the passthrough |`,
-  );
-  console.log(
-    `| decode + re-encode (rtc-node + ffmpeg), video | ${fmt(files.transcode.video, 4)} core | ${ratio(files.cpuPerTrack.video, files.transcode.video)} the passthrough |`,
-  );
+  const figures: Record<string, unknown> = { at: new Date().toISOString() };
+  if (wanted('websocket')) {
+    console.log(`[bench] WebSocket track egress: ${runs} starts, one ${streamSeconds} s stream`);
+    const ws = await benchWebSocketEgress(livekit, local, runs, streamSeconds);
+    const l = ws.startLatencyMs;
+    console.log('');
+    console.log('| WebSocket track egress | value | target |');
+    console.log('| --- | --- | --- |');
+    console.log(`| start latency, API call → ACTIVE, p50 (n=${l.n}) | ${fmt(l.p50)} ms | ≤ 1000 ms |`);
+    console.log(`| start latency p95 / max | ${fmt(l.p95)} / ${fmt(l.max)} ms | |`);
+    console.log(
+      `| task CPU per media-second (decode Opus → PCM, send) | ${fmt(ws.cpuPerMediaSecond, 4)} core | ≤ 0.02 core (passthrough target) |`,
+    );
+    console.log(`| task CPU from spawn to ACTIVE | ${fmt(ws.startupCpuSeconds, 2)} s | |`);
+    console.log(`| task RSS while streaming | ${fmt(ws.rssMiB)} MiB | |`);
+    figures['websocket'] = ws;
+  }
+  if (wanted('files')) {
+    console.log(
+      `\n[bench] track egress to files: ${trackCount} concurrent (half VP8 720p, half Opus), ${trackSeconds} s`,
+    );
+    const files = await benchTrackFileEgress(livekit, local, trackCount, trackSeconds);
+    const t = files.startLatencyMs;
+    const ratio = (a: number, b: number): string => (Number.isFinite(a) && a > 0 ? `${fmt(b / a, 1)}×` : 'n/a');
+    console.log('');
+    console.log('| Track egress (no transcoding) | value | target |');
+    console.log('| --- | --- | --- |');
+    console.log(
+      `| start latency p50 / p95 / max (n=${t.n}, started one after another, the earlier ones recording) | ${fmt(t.p50)} / ${fmt(t.p95)} / ${fmt(t.max)} ms | ≤ 1000 ms |`,
+    );
+    console.log(`| CPU per audio track (Opus → OGG) | ${fmt(files.cpuPerTrack.audio, 4)} core | ≤ 0.02 core |`);
+    console.log(
+      `| CPU per video track (VP8 ${fmt(files.videoBitrateKbps)} kbps → WebM) | ${fmt(files.cpuPerTrack.video, 4)} core | ≤ 0.05 core |`,
+    );
+    console.log(
+      `| memory (RSS) per task, audio / video | ${fmt(files.rssPerTrackMiB.audio)} / ${fmt(files.rssPerTrackMiB.video)} MiB | |`,
+    );
+    console.log(
+      `| decode + re-encode (rtc-node + ffmpeg), audio | ${fmt(files.transcode.audio, 4)} core | ${ratio(files.cpuPerTrack.audio, files.transcode.audio)} the passthrough |`,
+    );
+    console.log(
+      `| decode + re-encode (rtc-node + ffmpeg), video | ${fmt(files.transcode.video, 4)} core | ${ratio(files.cpuPerTrack.video, files.transcode.video)} the passthrough |`,
+    );
+    figures['trackFiles'] = files;
+  }
+  if (wanted('composite')) {
+    console.log(
+      `\n[bench] room composite: 2 publishers, grid, ${compositeSeconds} s at 720p30 and 1080p30, ${compositeRuns} starts each, and the capture floor`,
+    );
+    const composite = await benchRoomComposite(livekit, local, {
+      seconds: compositeSeconds,
+      warmupSeconds: compositeWarmup,
+      runs: compositeRuns,
+      logger: createLogger({ component: 'bench' }),
+    });
+    printRoomComposite(composite);
+    figures['roomComposite'] = composite;
+  }
   await mkdir('.data/bench', { recursive: true });
-  await writeFile(
-    '.data/bench/latest.json',
-    JSON.stringify({ at: new Date().toISOString(), websocket: ws, trackFiles: files }, null, 2),
-  );
-  console.log('\n[bench] figures written to .data/bench/latest.json');
+  await writeFile(latestFile, JSON.stringify({ ...(await previousFigures()), ...figures }, null, 2));
+  console.log(`\n[bench] figures written to ${latestFile}`);
+} catch (err) {
+  console.error('[bench] failed:', err);
+  process.exitCode = 1;
 } finally {
   await local.stop();
   await livekit.stop();
 }
+// The WebRTC stacks' native threads (rtc-node) would keep the process alive after its work is done.
+process.exit(process.exitCode ?? 0);
