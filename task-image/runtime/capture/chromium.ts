@@ -20,6 +20,7 @@ export const chromiumFlags: readonly string[] = [
   '--disable-default-apps',
   '--disable-extensions',
   '--disable-breakpad',
+  '--disable-crash-reporter',
   '--disable-hang-monitor',
   '--disable-ipc-flooding-protection',
   '--disable-popup-blocking',

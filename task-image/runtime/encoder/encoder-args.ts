@@ -65,7 +65,7 @@ function videoCodecArgs(encoding: EncodingPlan): string[] {
   const gop = Math.max(1, Math.round(encoding.framerate * keyInterval));
   const profile = encoding.videoCodec.replace('h264_', '');
   return [
-    ...['-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-profile:v', profile],
+    ...['-c:v', 'libx264', '-preset', 'superfast', '-tune', 'zerolatency', '-profile:v', profile],
     // A constant frame rate on a grid that starts at the first captured frame (the fps filter, not
     // -fps_mode cfr, which would fill from zero): capture jitter becomes a repeat or a drop, never a
     // timestamp players or muxers stumble over.
