@@ -89,13 +89,13 @@ describe('network guard, end to end in a network namespace with only loopback (r
       rejected: true,
       status: 400,
       code: 'invalid_argument',
-      message: 'web url http://169.254.170.2 is not an allowed destination',
+      message: 'page url http://169.254.170.2 is not an allowed destination',
     });
     expect(result.rejections.webIpv6).toEqual({
       rejected: true,
       status: 400,
       code: 'invalid_argument',
-      message: 'web url http://[fd00:ec2::254] is not an allowed destination',
+      message: 'page url http://[fd00:ec2::254] is not an allowed destination',
     });
   });
 
@@ -104,7 +104,7 @@ describe('network guard, end to end in a network namespace with only loopback (r
       rejected: true,
       status: 400,
       code: 'invalid_argument',
-      message: 'template base url http://169.254.170.2 is not an allowed destination',
+      message: 'page url http://169.254.170.2 is not an allowed destination',
     });
   });
 

@@ -225,32 +225,3 @@ describe('resolvePlan: storage', () => {
     });
   });
 });
-
-describe('resolvePlan: destinations the recorder must never load', () => {
-  it('rejects a web egress of the ECS credentials endpoint before anything connects', () => {
-    expect(rejection(web({ url: 'http://169.254.170.2/v2/credentials' }))).toEqual({
-      code: 'invalid_argument',
-      message: 'web url http://169.254.170.2 is not an allowed destination',
-    });
-  });
-
-  it('rejects the EC2 metadata address, its IPv6 twin and metadata host names', () => {
-    for (const url of [
-      'http://169.254.169.254/latest/',
-      'http://[fd00:ec2::254]/',
-      'http://metadata.google.internal/',
-    ]) {
-      expect(rejection(web({ url })).code).toBe('invalid_argument');
-    }
-  });
-
-  it('rejects a custom template base URL on a link-local address', () => {
-    expect(rejection(roomComposite({ customBaseUrl: 'http://169.254.1.1/template/' })).message).toBe(
-      'template base url http://169.254.1.1 is not an allowed destination',
-    );
-  });
-
-  it('accepts private addresses (self-hosted LiveKit and apps on a VPC)', () => {
-    expect(resolvePlan(web({ url: 'http://10.0.0.5:3000/page' })).source).toMatchObject({ kind: 'web' });
-  });
-});

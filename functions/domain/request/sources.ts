@@ -7,7 +7,6 @@ import type {
   TrackCompositeEgressRequest,
 } from '@livekit/protocol';
 import { invalidField } from '#domain/errors.ts';
-import { assertAllowedDestination } from '#domain/network-guard.ts';
 import { usesSdkAudioMixer } from './egress-request.ts';
 import type { RequestType } from './egress-request.ts';
 import type { AudioRoutePlan, MediaSource, PlanSource } from './plan-types.ts';
@@ -55,7 +54,6 @@ function mediaFlags(audioOnly: boolean, videoOnly: boolean): { audio: boolean; v
 /** Room composite / v2 template. A custom base URL must be http(s). */
 export function templateSource(fields: TemplateFields, audioMixing: AudioMixing): SourcePlan {
   if (fields.customBaseUrl !== '' && !isHttpUrl(fields.customBaseUrl)) throw invalidField('template base url');
-  if (fields.customBaseUrl !== '') assertAllowedDestination(new URL(fields.customBaseUrl), 'template base url');
   const sdk = usesSdkAudioMixer(fields);
   return {
     requestType: 'room_composite',
@@ -73,8 +71,6 @@ export function templateSource(fields: TemplateFields, audioMixing: AudioMixing)
 /** Web egress / v2 web source. The URL must be http(s). */
 export function webSource(fields: WebFields): SourcePlan {
   if (!isHttpUrl(fields.url)) throw invalidField('web url');
-  // Refused before any connection: a page on a metadata address would record the task's credentials.
-  assertAllowedDestination(new URL(fields.url), 'web url');
   return {
     requestType: 'web',
     sourceType: EgressSourceType.WEB,
