@@ -54,6 +54,27 @@ export async function startLiveKitServer(options: StartLiveKitOptions = {}): Pro
   if (!existsSync(binary)) {
     throw new Error(`livekit-server not found at ${binary}: run scripts/setup.sh first`);
   }
+  // Free ports are picked before the server binds them; another process can take one in between, and the
+  // server then exits at once. A fresh set of ports is tried, three times at most.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(binary, options);
+    } catch (err) {
+      if (attempt >= 3 || !(err instanceof ServerExitedError)) throw err;
+      (options.logger ?? createLogger({ component: 'livekit-server' })).warn(
+        'livekit-server exited during start; new ports',
+        {
+          attempt,
+        },
+      );
+    }
+  }
+}
+
+/** The server exited before it answered: its ports were taken meanwhile. */
+class ServerExitedError extends Error {}
+
+async function startOnce(binary: string, options: StartLiveKitOptions): Promise<LiveKitServer> {
   const logger = options.logger ?? createLogger({ component: 'livekit-server' });
   const [port, tcpPort, udpPort, stunPort] = [
     await freePort(),
@@ -118,7 +139,7 @@ async function waitForHttp(url: string, proc: ManagedProcess, timeoutMs = 15_000
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const exit = proc.exitStatus;
-    if (exit !== undefined) throw new Error(`livekit-server exited during start (${describeExit(exit)})`);
+    if (exit !== undefined) throw new ServerExitedError(`livekit-server exited during start (${describeExit(exit)})`);
     try {
       const res = await fetch(url, { signal: AbortSignal.timeout(1_000) });
       if (res.ok) return;
