@@ -14,8 +14,6 @@ export class TsFanout implements EncodedFanout {
   private readonly active = new Set<EncodedSink>();
   private readonly waiting = new Set<EncodedSink>();
   private pending: Buffer = Buffer.alloc(0);
-  /** Bytes the encoder produced so far. */
-  bytesIn = 0;
 
   constructor(private readonly logger: Logger) {}
 
@@ -37,7 +35,6 @@ export class TsFanout implements EncodedFanout {
 
   /** Takes encoder output in any chunking; whole packets are passed on. */
   push(chunk: Buffer): void {
-    this.bytesIn += chunk.length;
     const bytes = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
     const whole = bytes.length - (bytes.length % TS_PACKET_SIZE);
     this.pending = Buffer.from(bytes.subarray(whole));

@@ -65,9 +65,6 @@ export class FileSink implements EncodedSink {
     });
   }
 
-  /** Bytes written to storage so far. */
-  bytesStored = 0;
-
   write(chunk: Buffer): void {
     if (this.failure !== undefined || this.finishing !== undefined) return;
     if (this.startedAt === 0n) this.startedAt = nowNanos();
@@ -86,7 +83,6 @@ export class FileSink implements EncodedSink {
       if (this.failure !== undefined) return;
       try {
         await this.options.upload.write(chunk);
-        this.bytesStored += chunk.length;
       } catch (err) {
         this.fail(`upload failed: ${describeError(err)}`, err);
       } finally {
