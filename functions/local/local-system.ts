@@ -127,10 +127,11 @@ async function recover(
   }
 }
 
-/** Recorder settings a local task takes from the local server's environment (see capture-settings.ts). */
+/** Recorder settings a local task takes from the local server's environment (see pipelines/encoded/recorder-settings.ts). */
 const recorderSettingNames = [
   'EGRESS_MAX_DURATION_SECONDS',
   'EGRESS_AUDIO_DELAY_MS',
+  'EGRESS_TRACK_AUDIO_DELAY_MS',
   'EGRESS_CHROMIUM',
   'EGRESS_TEMPLATES_DIR',
 ] as const;

@@ -12,7 +12,7 @@ import type { Logger } from '#shared/logger.ts';
 import { ManagedProcess } from '#shared/managed-process.ts';
 import { CAPTURE_SINK, startCaptureStack, type CaptureStack } from '#task/capture/capture-stack.ts';
 import { encoderArgs } from '#task/encoder/encoder-args.ts';
-import { audioDelayMs, chromiumPath } from '#task/pipelines/composite/capture-settings.ts';
+import { audioDelayMs, chromiumPath } from '#task/pipelines/encoded/recorder-settings.ts';
 import {
   descendantsOf,
   measureGroup,
@@ -124,10 +124,13 @@ export async function benchCaptureFloor(page: FloorPage, options: FloorOptions):
       encoding,
       audio: true,
       video: true,
-      display: stack.display,
-      audioSource: `${CAPTURE_SINK}.monitor`,
-      epochSec: Date.now() / 1000,
-      audioDelayMs: audioDelayMs(),
+      input: {
+        kind: 'capture',
+        display: stack.display,
+        audioSource: `${CAPTURE_SINK}.monitor`,
+        epochSec: Date.now() / 1000,
+        audioDelayMs: audioDelayMs(),
+      },
       pcm: false,
     });
     encoder = new ManagedProcess('ffmpeg', args, {

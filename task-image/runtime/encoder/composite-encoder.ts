@@ -1,8 +1,8 @@
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { EgressError } from '#domain/errors.ts';
 import type { Logger } from '#shared/logger.ts';
 import { ManagedProcess, describeExit, type ProcessExit } from '#shared/managed-process.ts';
-import { encoderArgs, type EncoderSpec } from './encoder-args.ts';
+import { encoderArgs, encoderFds, type EncoderSpec } from './encoder-args.ts';
 
 /** Where the encoder's outputs go. */
 export interface EncoderOutputs {
@@ -15,8 +15,15 @@ export interface EncoderOutputs {
 /** Lines of ffmpeg's stderr kept for the error message of an unexpected exit. */
 const tailLines = 5;
 
+/** Where a piped input's media goes in (track composite): video images and PCM, already paced. */
+export interface EncoderInputs {
+  readonly video: Writable | undefined;
+  readonly audio: Writable | undefined;
+}
+
 /**
- * The one ffmpeg of a composite egress: captures the display and the sink's monitor and encodes once.
+ * The one ffmpeg of a composite egress: captures the display and the sink's monitor (or reads the media
+ * written to its input pipes) and encodes once.
  * `finish` ends it gracefully (SIGINT: ffmpeg flushes its encoders and closes its outputs), so every sink
  * gets the last frames; any other exit is a failure named after ffmpeg with its last words.
  */
@@ -26,8 +33,21 @@ export class CompositeEncoder {
   /** Resolves when ffmpeg exits, whatever the reason. */
   readonly exited: Promise<ProcessExit>;
 
-  private constructor(private readonly proc: ManagedProcess) {
+  /** The input pipes of a piped input (undefined members for a capture input). */
+  readonly inputs: EncoderInputs;
+
+  private constructor(
+    private readonly proc: ManagedProcess,
+    audioIn: number | undefined,
+  ) {
     this.exited = proc.exited;
+    const piped = audioIn !== undefined || proc.child.stdin !== null;
+    this.inputs = {
+      video: piped ? (proc.child.stdin ?? undefined) : undefined,
+      audio: audioIn === undefined ? undefined : writable(proc, audioIn),
+    };
+    // A pipe closed by ffmpeg's exit is reported through `exited`, not as an unhandled stream error.
+    for (const input of [this.inputs.video, this.inputs.audio]) input?.on('error', () => undefined);
     proc.child.stderr?.on('data', (chunk: Buffer) => {
       for (const line of chunk.toString('utf8').split('\n')) {
         if (line.trim() === '') continue;
@@ -37,19 +57,23 @@ export class CompositeEncoder {
     });
   }
 
-  /** Starts ffmpeg on the capture stack's display and audio server (`env` holds DISPLAY and PULSE_SERVER). */
+  /**
+   * Starts ffmpeg: on the capture stack's display and audio server (`env` holds DISPLAY and PULSE_SERVER),
+   * or reading {@link inputs}.
+   */
   static start(spec: EncoderSpec, env: NodeJS.ProcessEnv, outputs: EncoderOutputs, logger: Logger): CompositeEncoder {
-    const extraPipes = spec.pcm && spec.audio ? 1 : 0;
+    const fds = encoderFds(spec);
     const proc = new ManagedProcess('ffmpeg', encoderArgs(spec), {
       name: 'ffmpeg encoder',
       logger,
       env,
       rawStdout: true,
-      extraPipes,
+      extraPipes: fds.extraPipes,
+      stdin: spec.input.kind === 'pipes' && spec.video ? 'pipe' : 'ignore',
       outputLevel: 'info',
     });
     proc.child.stdout?.on('data', outputs.onStream);
-    if (spec.pcm && spec.audio) pipe(proc, 3)?.on('data', outputs.onPcm);
+    if (fds.pcmOut !== undefined) readable(proc, fds.pcmOut)?.on('data', outputs.onPcm);
     logger.info('encoder started', {
       width: spec.encoding.width,
       height: spec.encoding.height,
@@ -57,7 +81,7 @@ export class CompositeEncoder {
       videoKbps: spec.encoding.videoBitrateKbps,
       audioCodec: spec.audio ? spec.encoding.audioCodec : 'none',
     });
-    return new CompositeEncoder(proc);
+    return new CompositeEncoder(proc, fds.audioIn);
   }
 
   /** Whether {@link finish} was called (an exit after it is the expected one). */
@@ -83,7 +107,12 @@ export class CompositeEncoder {
   }
 }
 
-function pipe(proc: ManagedProcess, fd: number): Readable | undefined {
+function readable(proc: ManagedProcess, fd: number): Readable | undefined {
   const stream = proc.child.stdio[fd];
   return stream !== null && stream !== undefined && 'on' in stream ? (stream as Readable) : undefined;
+}
+
+function writable(proc: ManagedProcess, fd: number): Writable | undefined {
+  const stream = proc.child.stdio[fd];
+  return stream !== null && stream !== undefined && 'write' in stream ? stream : undefined;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EncodingPlan } from '#domain/request/encoding.ts';
-import { encoderArgs, withThumbnailKeyframes, type EncoderSpec } from './encoder-args.ts';
+import { encoderArgs, encoderFds, withThumbnailKeyframes, type EncoderSpec } from './encoder-args.ts';
 
 const encoding: EncodingPlan = {
   width: 1280,
@@ -18,10 +18,7 @@ const spec: EncoderSpec = {
   encoding,
   audio: true,
   video: true,
-  display: ':7',
-  audioSource: 'capture.monitor',
-  epochSec: 1000,
-  audioDelayMs: 127,
+  input: { kind: 'capture', display: ':7', audioSource: 'capture.monitor', epochSec: 1000, audioDelayMs: 127 },
   pcm: false,
 };
 
@@ -76,6 +73,42 @@ describe('encoderArgs', () => {
     const args = encoderArgs({ ...spec, pcm: true });
     expect(args.slice(-4)).toEqual(['-ac', '2', '-f', 's16le', 'pipe:3'].slice(-4));
     expect(after(args, '-c:a', 1)).toBe('pcm_s16le');
+  });
+});
+
+describe('encoderArgs with piped media (track composite)', () => {
+  const piped: EncoderSpec = { ...spec, input: { kind: 'pipes' } };
+
+  it('reads PCM on fd 3 and PGMYUV images on stdin, with no wall-clock timestamps to align', () => {
+    const args = encoderArgs(piped);
+    expect(after(args, '-f', 0)).toBe('s16le');
+    expect(after(args, '-i', 0)).toBe('pipe:3');
+    expect(after(args, '-f', 1)).toBe('image2pipe');
+    expect(after(args, '-c:v', 0)).toBe('pgmyuv');
+    expect(after(args, '-framerate', 0)).toBe('30');
+    expect(after(args, '-i', 1)).toBe('pipe:0');
+    expect(args).not.toContain('-copyts');
+    expect(args).not.toContain('-itsoffset');
+    expect(after(args, '-map', 0)).toBe('1:v');
+    expect(after(args, '-map', 1)).toBe('0:a');
+  });
+
+  it('letterboxes every picture into the output size instead of stretching it', () => {
+    expect(after(encoderArgs(piped), '-vf')).toBe(
+      'scale=1280:720:force_original_aspect_ratio=decrease,pad=1280:720:(ow-iw)/2:(oh-ih)/2,setsar=1',
+    );
+  });
+
+  it('numbers its pipes: audio in on fd 3, PCM out after it', () => {
+    expect(encoderFds(piped)).toEqual({ audioIn: 3, pcmOut: undefined, extraPipes: 1 });
+    expect(encoderFds({ ...piped, pcm: true })).toEqual({ audioIn: 3, pcmOut: 4, extraPipes: 2 });
+    expect(encoderFds({ ...piped, audio: false })).toEqual({ audioIn: undefined, pcmOut: undefined, extraPipes: 0 });
+    expect(encoderFds({ ...spec, pcm: true })).toEqual({ audioIn: undefined, pcmOut: 3, extraPipes: 1 });
+    expect(after(encoderArgs({ ...piped, pcm: true }), '-map', 2)).toBe('0:a');
+    expect(encoderArgs({ ...piped, pcm: true }).at(-1)).toBe('pipe:4');
+    const videoOnly = encoderArgs({ ...piped, audio: false });
+    expect(after(videoOnly, '-i', 0)).toBe('pipe:0');
+    expect(after(videoOnly, '-map', 0)).toBe('0:v');
   });
 });
 

@@ -31,6 +31,11 @@ export async function createPipeline(ctx: PipelineContext): Promise<Pipeline> {
     const { CompositePipeline } = await import('./composite/composite-pipeline.ts');
     return new CompositePipeline(ctx, plan.encoding);
   }
+  const { kind } = plan.source;
+  if ((kind === 'tracks' || kind === 'participant' || kind === 'media') && typeof plan.encoding === 'object') {
+    const { TrackCompositePipeline } = await import('./tracks/track-composite-pipeline.ts');
+    return new TrackCompositePipeline(ctx, plan.encoding);
+  }
   throw new EgressError(
     'unimplemented',
     `${plan.requestType} egress with these outputs is not available in this version yet`,

@@ -1,0 +1,86 @@
+import { AbortedBeforeStartError, toEgressError } from '#domain/errors.ts';
+import type { CompositeEncoder } from '../../encoder/composite-encoder.ts';
+import { TrackMediaSource } from '../../sources/tracks/track-media-source.ts';
+import { selectTracks } from '../../sources/tracks/track-selection.ts';
+import { EncodedPipeline } from '../encoded/encoded-pipeline.ts';
+import { trackAudioDelayMs } from '../encoded/recorder-settings.ts';
+import { trackWaitMs, type PipelineEnd } from '../pipeline.ts';
+import { MediaPacer } from './media-pacer.ts';
+import { blackPgmyuv, toPgmyuv } from './pgmyuv.ts';
+
+/** How long the encoder may take to emit its first bytes from the primed media before the clock starts. */
+const primeTimeoutMs = 3_000;
+
+/**
+ * Track composite and participant egress, without a browser: one participant's audio and video decoded by
+ * rtc-node (source) → paced onto the wall clock and encoded once (pipeline) → the same fan-out and outputs
+ * as the room composite (sinks). A muted or missing track is silence or black, so the timeline stays the
+ * time that passed; the egress ends COMPLETE when its source ends (tracks unpublished, participant left).
+ */
+export class TrackCompositePipeline extends EncodedPipeline {
+  private pacer: MediaPacer | undefined;
+
+  async run(): Promise<PipelineEnd> {
+    const selection = selectTracks(this.ctx.plan);
+    const log = this.ctx.logger;
+    let source: TrackMediaSource | undefined;
+    let primeTimer: NodeJS.Timeout | undefined;
+    try {
+      source = await this.open(selection);
+      const pacer = new MediaPacer({
+        fps: this.encoding.framerate,
+        black: blackPgmyuv(160, Math.round((160 * this.encoding.height) / this.encoding.width)),
+        logger: log,
+        videoDelayMs: trackAudioDelayMs(),
+        onStall: (err) => this.fail(err),
+      });
+      this.pacer = pacer;
+      const started = source;
+      return await this.record({
+        input: { kind: 'pipes' },
+        env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' },
+        onEncoder: (encoder: CompositeEncoder) => {
+          pacer.prime({ video: encoder.inputs.video, audio: encoder.inputs.audio });
+          // Should the first bytes never come, the clock starts anyway (the encoder's exit fails the egress).
+          primeTimer = setTimeout(() => pacer.start(), primeTimeoutMs);
+          started.start({
+            onAudio: (samples) => pacer.pushAudio(samples),
+            onAudioAbsent: () => pacer.audioAbsent(),
+            onVideo: (picture, renderAtMs) => pacer.pushVideo(toPgmyuv(picture), renderAtMs),
+            onVideoAbsent: () => pacer.videoAbsent(),
+            onEnd: () => this.stop('Source closed'),
+          });
+        },
+        onFirstBytes: () => {
+          clearTimeout(primeTimer);
+          pacer.start();
+        },
+      });
+    } finally {
+      clearTimeout(primeTimer);
+      this.pacer?.stop();
+      await source?.close();
+    }
+  }
+
+  /** After the stop: the last due media is written and the inputs close, so ffmpeg drains and exits. */
+  protected override beforeFinish(encoder: CompositeEncoder): Promise<void> {
+    this.pacer?.stop();
+    encoder.inputs.video?.end();
+    encoder.inputs.audio?.end();
+    return Promise.resolve();
+  }
+
+  private async open(selection: ReturnType<typeof selectTracks>): Promise<TrackMediaSource> {
+    try {
+      return await TrackMediaSource.open(this.ctx.livekitUrl, this.ctx.token, selection, {
+        waitMs: trackWaitMs,
+        signal: this.stopping.signal,
+        logger: this.ctx.logger,
+      });
+    } catch (err) {
+      if (this.stopping.signal.aborted) throw new AbortedBeforeStartError('Stop called before pipeline could start');
+      throw toEgressError(err, 'the recorder could not start');
+    }
+  }
+}
