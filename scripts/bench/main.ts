@@ -4,7 +4,8 @@
  *
  * Environment: BENCH_ONLY (comma-separated sections: `websocket`, `files`, `composite`; default all),
  * BENCH_WS_RUNS (default 8), BENCH_WS_SECONDS (default 20), BENCH_TRACKS (20), BENCH_TRACK_SECONDS (30),
- * BENCH_COMPOSITE_SECONDS (30), BENCH_COMPOSITE_WARMUP_SECONDS (5), BENCH_COMPOSITE_RUNS (3). The sections
+ * BENCH_COMPOSITE_SECONDS (30), BENCH_COMPOSITE_WARMUP_SECONDS (5), BENCH_COMPOSITE_RUNS (3),
+ * BENCH_TRACK_COMPOSITE_SECONDS (60; 600 for the ten-minute drift figure). The sections
  * that ran replace theirs in `.data/bench/latest.json`; the others' figures are kept.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -14,6 +15,7 @@ import { startLocalFixture } from '#bench/local-fixture.ts';
 import { createLogger } from '#shared/logger.ts';
 import { printRoomComposite } from './composite-report.ts';
 import { benchRoomComposite } from './room-composite.ts';
+import { benchTrackComposite } from './track-composite.ts';
 import { benchTrackFileEgress } from './track-file-egress.ts';
 import { benchWebSocketEgress } from './websocket-egress.ts';
 
@@ -24,7 +26,8 @@ const trackSeconds = Number(process.env['BENCH_TRACK_SECONDS'] ?? '30');
 const compositeSeconds = Number(process.env['BENCH_COMPOSITE_SECONDS'] ?? '30');
 const compositeWarmup = Number(process.env['BENCH_COMPOSITE_WARMUP_SECONDS'] ?? '5');
 const compositeRuns = Number(process.env['BENCH_COMPOSITE_RUNS'] ?? '3');
-const sections = ['websocket', 'files', 'composite'] as const;
+const trackCompositeSeconds = Number(process.env['BENCH_TRACK_COMPOSITE_SECONDS'] ?? '60');
+const sections = ['websocket', 'files', 'composite', 'track-composite'] as const;
 const only = (process.env['BENCH_ONLY'] ?? '')
   .split(',')
   .map((s) => s.trim())
@@ -110,6 +113,41 @@ try {
     });
     printRoomComposite(composite);
     figures['roomComposite'] = composite;
+  }
+  if (wanted('track-composite')) {
+    console.log(
+      `\n[bench] track composite: one VP8 1280x720 1.5 Mbps + Opus publisher, ${trackCompositeSeconds} s at 720p30, ${compositeRuns} starts`,
+    );
+    const tc = await benchTrackComposite(livekit, local, {
+      seconds: trackCompositeSeconds,
+      warmupSeconds: compositeWarmup,
+      runs: compositeRuns,
+      logger: createLogger({ component: 'bench' }),
+    });
+    const l = tc.startLatencyMs;
+    const room720 = (figures['roomComposite'] as { presets?: { cpuPerMediaSecond: number }[] } | undefined)
+      ?.presets?.[0];
+    console.log('');
+    console.log('| Track composite 720p30 (rtc-node decode, no browser) | value | target |');
+    console.log('| --- | --- | --- |');
+    console.log(
+      `| start latency, API call → ACTIVE, p50 / max (n=${l.n}) | ${fmt(l.p50)} / ${fmt(l.max)} ms | ≤ 2000 ms |`,
+    );
+    console.log(
+      `| CPU per media-second, every process of the task | ${fmt(tc.cpuPerMediaSecond, 3)} core${room720 === undefined ? '' : ` (${fmt(tc.cpuPerMediaSecond / room720.cpuPerMediaSecond, 2)}× the room composite's)`} | ≤ 0.5 core |`,
+    );
+    console.log(`| peak PSS of the task's processes | ${fmt(tc.pss.peakMiB)} MiB | |`);
+    console.log(`| publisher sent | ${fmt(tc.published.kbps)} kbps, ${fmt(tc.published.fps, 1)} fps | 1500 kbps |`);
+    console.log(`| file duration − (ACTIVE → stop) | ${fmt(tc.durationS - tc.activeToStopS, 2)} s | ±0.5 s |`);
+    const s = tc.sync;
+    console.log(
+      `| A/V offset p95 (abs) / median, ${s.pairs} of ${s.expected} flashes paired | ${fmt(s.p95AbsMs)} / ${fmt(s.medianMs)} ms | p95 ≤ 40 ms |`,
+    );
+    console.log(
+      `| A/V median offset, first minute / last 20 s | ${fmt(s.firstMinuteMedianMs)} / ${fmt(s.lastMedianMs)} ms | no drift |`,
+    );
+    console.log(`| frame-cadence drift p95 | ${fmt(s.cadenceP95DriftMs)} ms | ≤ 40 ms |`);
+    figures['trackComposite'] = tc;
   }
   await mkdir('.data/bench', { recursive: true });
   await writeFile(latestFile, JSON.stringify({ ...(await previousFigures()), ...figures }, null, 2));

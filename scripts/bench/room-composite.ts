@@ -10,6 +10,7 @@ import { videoSendCounters, videoSendRate, type VideoSendRate } from '#bench/pub
 import { startSyntheticPublisher, type SyntheticPublisher } from '#bench/synthetic-publisher.ts';
 import type { Logger } from '#shared/logger.ts';
 import { benchCaptureFloor, prepareFloorPage, type FloorPage, type FloorResult } from './capture-floor.ts';
+import { msOf, stopAndWait, taskGone, taskOf } from './egress-runs.ts';
 import { groupSelector, measureGroup, summarize, type GroupCpu, type PssPeak } from './proc-stats.ts';
 
 /** How long and how often the composite egress is measured. */
@@ -170,36 +171,6 @@ function startComposite(local: LocalFixture, preset: PresetChoice, name: string)
     layout: 'grid',
     ...(preset.preset === undefined ? {} : { encodingOptions: preset.preset }),
   });
-}
-
-const msOf = (nanos: bigint): number => Number(nanos / 1_000_000n);
-
-/** The task's pid, once dispatched (polled: the record learns its task id just after the launch). */
-async function taskOf(local: LocalFixture, egressId: string): Promise<{ taskId: string; pid: number }> {
-  for (let i = 0; i < 100; i++) {
-    const taskId = (await local.system.store.get(egressId))?.dispatch.taskId;
-    const pid = taskId === undefined ? undefined : local.system.launcher.pidOf(taskId);
-    if (taskId !== undefined && pid !== undefined) return { taskId, pid };
-    await sleep(50);
-  }
-  throw new Error(`no running task for ${egressId}`);
-}
-
-/** Waits (at most 30 s) until the task process has exited, so the next run starts on a quiet machine. */
-async function taskGone(local: LocalFixture, taskId: string): Promise<void> {
-  for (let i = 0; i < 300 && local.system.launcher.pidOf(taskId) !== undefined; i++) await sleep(100);
-}
-
-/** Stops the egress and waits for COMPLETE and the task's exit; returns the ENDING and COMPLETE infos. */
-async function stopAndWait(
-  local: LocalFixture,
-  egressId: string,
-  taskId: string,
-): Promise<{ stopping: EgressInfo; done: EgressInfo }> {
-  const stopping = await local.client.stopEgress(egressId);
-  const done = await waitForStatus(local.client, egressId, EgressStatus.EGRESS_COMPLETE, 60_000);
-  await taskGone(local, taskId);
-  return { stopping, done };
 }
 
 async function measuredRun(

@@ -3,7 +3,12 @@
  * sizing table picks, the podman options these hosts need (runc, cgroupfs, the 20000 open-files hard limit —
  * per command, so no system-wide config is changed), and small podman helpers that reap what they start.
  */
-import { EncodedFileOutput, RoomCompositeEgressRequest, TrackEgressRequest } from '@livekit/protocol';
+import {
+  EncodedFileOutput,
+  RoomCompositeEgressRequest,
+  TrackCompositeEgressRequest,
+  TrackEgressRequest,
+} from '@livekit/protocol';
 import type { EgressRequest } from '#domain/request/egress-request.ts';
 import { resolvePlan } from '#domain/request/plan.ts';
 import { taskFor } from '#domain/sizing.ts';
@@ -43,6 +48,17 @@ export const fargateSizes: Readonly<Record<ImageKind, { readonly cpus: string; r
     }),
   }),
 };
+
+/** The recorder's size for a track composite ≤ 720p30 (no browser: the sizing table gives it less). */
+export const trackCompositeSize: { readonly cpus: string; readonly memory: string } = podmanSize({
+  case: 'trackComposite',
+  value: new TrackCompositeEgressRequest({
+    roomName: 'smoke',
+    audioTrackId: 'TR_audio',
+    videoTrackId: 'TR_video',
+    fileOutputs: [new EncodedFileOutput({ filepath: 'smoke.mp4' })],
+  }),
+});
 
 function podmanSize(request: EgressRequest): { cpus: string; memory: string } {
   const { size } = taskFor(resolvePlan(request));
@@ -104,6 +120,8 @@ export interface ContainerStats {
   readonly cpuPercent: number;
   readonly memoryMiB: number;
   readonly memoryLimitMiB: number;
+  /** Command names of the processes running in the container (`podman top`). */
+  readonly processes: readonly string[];
 }
 
 /** The one running container carrying `label`: its image and a `podman stats` sample. */
@@ -116,7 +134,13 @@ export async function containerStats(label: string, logger: Logger): Promise<Con
   if (id === undefined || image === undefined) return undefined;
   const stats = await podman(['stats', '--no-stream', '--format', 'json', id], { logger, timeoutMs: 30_000 });
   const [sample] = JSON.parse(stats.stdout) as { cpu_percent?: string; mem_usage?: string }[];
-  return { image, ...parseStats(sample ?? {}) };
+  const top = await podman(['top', id, 'comm'], { logger, timeoutMs: 30_000, allowFailure: true });
+  const processes = top.stdout
+    .split('\n')
+    .slice(1)
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+  return { image, ...parseStats(sample ?? {}), processes };
 }
 
 const units: Readonly<Record<string, number>> = {
@@ -130,7 +154,7 @@ const units: Readonly<Record<string, number>> = {
 };
 
 /** `cpu_percent: "3.21%"`, `mem_usage: "45.1MB / 536.9MB"` → numbers. */
-function parseStats(sample: { cpu_percent?: string; mem_usage?: string }): Omit<ContainerStats, 'image'> {
+function parseStats(sample: { cpu_percent?: string; mem_usage?: string }): Omit<ContainerStats, 'image' | 'processes'> {
   const bytes = (text: string | undefined): number => {
     const match = /([\d.]+)\s*([kMG]i?B|B)/.exec(text ?? '');
     return match === null ? Number.NaN : Number(match[1]) * (units[match[2] ?? 'B'] ?? 1);

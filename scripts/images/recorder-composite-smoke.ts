@@ -1,5 +1,6 @@
 /**
- * Room composite inside the recorder image: a real grid recording, with the task inside the container.
+ * Room composite (or track composite) inside the recorder image: a real recording, with the task inside
+ * the container.
  *
  * On the host: a LiveKit server, two synthetic participants (one with sound) and the local system (API,
  * queue, file store) — all on 127.0.0.1. The local launcher's task entry runs the task with `podman run
@@ -7,13 +8,14 @@
  * store and output folders mounted at the same paths. Inside: the task serves the built-in templates from
  * the image's dist/templates, Chromium (the image's Debian build, flags of capture/chromium.ts) loads the
  * grid, joins the room and sends the start signal; ffmpeg records the screen and the sink to an MP4 in the
- * output folder, which the host's ffprobe then checks.
+ * output folder, which the host's ffprobe then checks. With `source: 'tracks'` the same task records one
+ * participant's audio and video as a track composite at the sizing table's smaller size, without a browser.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EgressStatus, EncodedFileOutput } from '@livekit/protocol';
+import { EgressStatus, EncodedFileOutput, type EgressInfo } from '@livekit/protocol';
 import { EgressClient } from 'livekit-server-sdk';
 import { startLiveKitServer } from '#bench/livekit-server.ts';
 import { waitForStatus } from '#bench/local-fixture.ts';
@@ -22,7 +24,15 @@ import { startSyntheticPublisher } from '#bench/synthetic-publisher.ts';
 import { statusName } from '#domain/status.ts';
 import { startLocalSystem } from '#local/local-system.ts';
 import { createLogger, type Logger } from '#shared/logger.ts';
-import { containerStats, fargateSizes, images, podman, removeLabelled, runLimits } from './podman.ts';
+import {
+  containerStats,
+  fargateSizes,
+  images,
+  podman,
+  removeLabelled,
+  runLimits,
+  trackCompositeSize,
+} from './podman.ts';
 import type { ContainerStats } from './podman.ts';
 import { waitForReport, writeTaskEntry } from './task-container.ts';
 
@@ -33,6 +43,8 @@ export interface CompositeSmokeOptions {
   readonly image?: string;
   /** How long the egress records after ACTIVE before StopEgress. @default 8000 */
   readonly recordMs?: number;
+  /** A room composite grid of two participants, or a track composite of the first one. @default 'room' */
+  readonly source?: 'room' | 'tracks';
   readonly logger?: Logger;
 }
 
@@ -85,24 +97,39 @@ export async function runCompositeSmoke(options: CompositeSmokeOptions = {}): Pr
     const templates = await templateFiles(image, logger);
     const [dataDir, outputDir] = [join(base, 'store'), join(base, 'output')];
     await Promise.all([mkdir(dataDir), mkdir(outputDir)]);
-    const taskEntry = await writeTaskEntry({ base, image, kind: 'recorder', label, mounts: [dataDir, outputDir] });
+    const source = options.source ?? 'room';
+    const size = source === 'tracks' ? trackCompositeSize : fargateSizes.recorder;
+    const mounts = [dataDir, outputDir];
+    const taskEntry = await writeTaskEntry({ base, image, kind: 'recorder', size, label, mounts });
     const livekit = await startLiveKitServer();
     cleanups.unshift(() => livekit.stop());
     const { apiKey, apiSecret } = livekit;
     const join_ = { url: livekit.url, apiKey, apiSecret, room };
+    const publishers = [];
     for (const publisher of [
       { identity: 'alice', audio: true, video: { codec: 'vp8' as const } },
       { identity: 'bob', video: { codec: 'vp8' as const } },
     ]) {
       const started = await startSyntheticPublisher({ ...join_, ...publisher });
+      publishers.push(started);
       cleanups.unshift(() => started.stop());
     }
     const config = { livekitUrl: livekit.url, apiKey, apiSecret, host: '127.0.0.1', port: 0, dataDir, outputDir };
     const system = await startLocalSystem({ ...config, webhookUrls: [], taskEntry }, logger);
     cleanups.unshift(() => system.stop());
     const client = new EgressClient(system.url, apiKey, apiSecret);
-    const measured = await record(client, { base, label, outputDir, recordMs: options.recordMs }, logger);
-    return { image, ...fargateSizes.recorder, templates, ...measured };
+    const alice = publishers[0];
+    const start = (): Promise<EgressInfo> =>
+      source === 'tracks'
+        ? client.startTrackCompositeEgress(room, new EncodedFileOutput({ filepath: `rc/${room}.mp4` }), {
+            audioTrackId: alice?.audioTrackSid,
+            videoTrackId: alice?.videoTrackSid,
+          })
+        : client.startRoomCompositeEgress(room, new EncodedFileOutput({ filepath: 'rc/{room_name}' }), {
+            layout: 'grid',
+          });
+    const measured = await record(client, start, { base, label, outputDir, recordMs: options.recordMs }, logger);
+    return { image, ...size, templates, ...measured };
   } finally {
     for (const cleanup of cleanups) await cleanup().catch((err: unknown) => logger.warn('cleanup failed', { err }));
   }
@@ -111,12 +138,12 @@ export async function runCompositeSmoke(options: CompositeSmokeOptions = {}): Pr
 /** Starts the grid egress, stops it after `recordMs` of ACTIVE, and measures the file and the container. */
 async function record(
   client: EgressClient,
+  start: () => Promise<EgressInfo>,
   run: { base: string; label: string; outputDir: string; recordMs: number | undefined },
   logger: Logger,
 ): Promise<Omit<CompositeSmokeResult, 'image' | 'cpus' | 'memory' | 'templates'>> {
   const startedAt = Date.now();
-  const output = new EncodedFileOutput({ filepath: 'rc/{room_name}' });
-  const info = await client.startRoomCompositeEgress(room, output, { layout: 'grid' });
+  const info = await start();
   // The container's start, Xvfb, PulseAudio, Chromium and the page joining the room, on a busy 2-core host.
   const active = await waitForStatus(client, info.egressId, EgressStatus.EGRESS_ACTIVE, 120_000);
   const activeAfterMs = Date.now() - startedAt;

@@ -15,6 +15,8 @@ export interface TaskEntryOptions {
   readonly image: string;
   /** Which Fargate size the container gets (from the sizing table). */
   readonly kind: ImageKind;
+  /** Another size of the sizing table than the kind's (the recorder running a track composite). */
+  readonly size?: { readonly cpus: string; readonly memory: string };
   /** `key=value` label every container of the run carries, so it can be found and removed. */
   readonly label: string;
   /** Host folders mounted at the same paths (the local store and output folders). */
@@ -28,7 +30,7 @@ export interface TaskEntryOptions {
  * Returns the entry's path.
  */
 export async function writeTaskEntry(options: TaskEntryOptions): Promise<string> {
-  const { cpus, memory } = fargateSizes[options.kind];
+  const { cpus, memory } = options.size ?? fargateSizes[options.kind];
   const podmanArgs = [
     ...podmanGlobal,
     ...['run', '--rm', '--label', options.label, '--network', 'host', '--cpus', cpus, '--memory', memory],

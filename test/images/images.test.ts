@@ -120,4 +120,20 @@ describe('task images, built and run with podman', () => {
     expect(Math.abs(result.durationS! - result.wallSeconds)).toBeLessThanOrEqual(0.5);
     expect(result.containerExitCode).toBe(0);
   }, 300_000);
+
+  it('recorder: records a track composite inside the container at its own size, with no browser (1 vCPU, 2 GiB)', async () => {
+    const recordMs = 8_000;
+    const result = await runCompositeSmoke({ recordMs, source: 'tracks' });
+    const { probe, ...figures } = result;
+    console.log(JSON.stringify({ ...figures, video: probe?.video, audio: probe?.audio }));
+    expect(compositeProblems(result)).toEqual([]);
+    expect([result.cpus, result.memory]).toEqual(['1', '2048m']);
+    expect(result.container?.memoryLimitMiB).toBe(2048);
+    // Decoded by rtc-node in the task's node, encoded by one ffmpeg: no Chromium, no Xvfb, no PulseAudio.
+    expect(result.container?.processes).toEqual(expect.arrayContaining(['node', 'ffmpeg']));
+    expect(result.container?.processes.filter((name) => /chrom|Xvfb|pulseaudio/i.test(name))).toEqual([]);
+    expect(result.status).toBe('EGRESS_COMPLETE');
+    expect(Math.abs(result.durationS! - result.wallSeconds)).toBeLessThanOrEqual(0.5);
+    expect(result.containerExitCode).toBe(0);
+  }, 300_000);
 });

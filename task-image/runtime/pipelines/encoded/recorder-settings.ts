@@ -7,7 +7,7 @@
  * | `EGRESS_CHROMIUM` | the Chromium binary | `/usr/bin/chromium` |
  * | `EGRESS_MAX_DURATION_SECONDS` | a transcoding egress longer than this ends LIMIT_REACHED, outputs finalised; 0 = no limit | 0 |
  * | `EGRESS_AUDIO_DELAY_MS` | how late the capture path delivers audio against video (negative: early); audio is moved by it | 77 |
- * | `EGRESS_TRACK_AUDIO_DELAY_MS` | how late rtc-node delivers decoded audio against decoded video (track composite); video is held back by it | 25 |
+ * | `EGRESS_TRACK_AUDIO_DELAY_MS` | how late rtc-node delivers decoded audio against decoded video (track composite); video is held back by it | 15 |
  */
 export function chromiumPath(env: NodeJS.ProcessEnv = process.env): string {
   return env['EGRESS_CHROMIUM'] ?? '/usr/bin/chromium';
@@ -29,11 +29,12 @@ export function audioDelayMs(env: NodeJS.ProcessEnv = process.env): number {
 }
 
 /**
- * Measured with the flash/beep publisher on loopback (track composite, rtc-node decode): a beep comes out
- * of the audio jitter buffer about 25 ms after its flash's render time (libwebrtc's, which already holds
- * the video jitter buffer's delay); VP8 and H.264 alike, steady over the run.
+ * Measured with the flash/beep publisher on loopback (track composite, rtc-node decode), against each
+ * frame's render time (libwebrtc's, which already holds the video jitter buffer's delay): a beep comes out
+ * of the audio jitter buffer 25–38 ms after its flash for H.264 and −23…+25 ms for VP8, varying between
+ * runs with the audio jitter buffer's own delay, which rtc-node does not report. 15 ms is the middle.
  */
-const defaultTrackAudioDelayMs = 25;
+const defaultTrackAudioDelayMs = 15;
 
 /** Milliseconds decoded pictures are held back to meet decoded audio; malformed or negative: the default. */
 export function trackAudioDelayMs(env: NodeJS.ProcessEnv = process.env): number {

@@ -38,7 +38,7 @@ const maxAudioAheadMs = 200;
  * after silence already filled the gap) is trimmed away, a little per tick, so the audio never falls
  * behind the picture for good.
  */
-const targetQueuedMs = 20;
+const targetQueuedMs = 2;
 const levelWindowMs = 1_000;
 /** At most this much is trimmed per tick: 2 ms in 10 ms. */
 const maxTrimPerTick = (2 * pipedAudioRate) / 1000;
