@@ -82,7 +82,15 @@ describe('track composite and participant egress (real LiveKit, rtc-node decode,
     // median offset −25…+30 ms: the audio jitter buffer's delay, which rtc-node does not report, differs
     // between runs, and a flash is seen a frame early or late. These bounds guard against regressions
     // (an uncompensated or drifting path is off by 60 ms and more); the bench reports the figures.
-    expect(Math.abs(percentile(pairs.map((p) => p.offsetMs), 50)), offsets).toBeLessThanOrEqual(35);
+    expect(
+      Math.abs(
+        percentile(
+          pairs.map((p) => p.offsetMs),
+          50,
+        ),
+      ),
+      offsets,
+    ).toBeLessThanOrEqual(35);
     const absolute = pairs.map((p) => Math.abs(p.offsetMs));
     expect(percentile(absolute, 95), offsets).toBeLessThanOrEqual(75);
     const frames = await cadence(file, { fps: 30 });
