@@ -147,6 +147,8 @@ try {
       `| A/V median offset, first minute / last 20 s | ${fmt(s.firstMinuteMedianMs)} / ${fmt(s.lastMedianMs)} ms | no drift |`,
     );
     console.log(`| frame-cadence drift p95 | ${fmt(s.cadenceP95DriftMs)} ms | ≤ 40 ms |`);
+    if (s.minuteMediansMs.length > 1)
+      console.log(`| A/V median offset by minute | ${s.minuteMediansMs.join(', ')} ms | |`);
     figures['trackComposite'] = tc;
   }
   await mkdir('.data/bench', { recursive: true });

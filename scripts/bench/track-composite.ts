@@ -30,6 +30,8 @@ export interface TrackCompositeSync {
   readonly firstMinuteMedianMs: number;
   /** Median offset over the last 20 s. */
   readonly lastMedianMs: number;
+  /** Median offset of each whole minute (a drift shows as a trend). */
+  readonly minuteMediansMs: readonly number[];
   readonly cadenceP95DriftMs: number;
 }
 
@@ -128,6 +130,9 @@ async function syncOf(file: string, durationS: number): Promise<TrackCompositeSy
     medianMs: median(0, durationS),
     firstMinuteMedianMs: median(Math.max(0, firstTo - 20), firstTo),
     lastMedianMs: median(durationS - 20, durationS),
+    minuteMediansMs: Array.from({ length: Math.floor(durationS / 60) }, (_, m) =>
+      Math.round(median(m * 60, m * 60 + 60)),
+    ),
     cadenceP95DriftMs: frames.p95DriftMs,
   };
 }

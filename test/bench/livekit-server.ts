@@ -16,6 +16,8 @@ export interface LiveKitServer {
   readonly httpUrl: string;
   readonly apiKey: string;
   readonly apiSecret: string;
+  /** The one UDP port all WebRTC media goes through (publishers' and subscribers'). */
+  readonly udpPort: number;
   stop(): Promise<void>;
 }
 
@@ -125,6 +127,7 @@ async function startOnce(binary: string, options: StartLiveKitOptions): Promise<
     httpUrl,
     apiKey,
     apiSecret,
+    udpPort,
     stop: async () => {
       // The first SIGTERM drains rooms (it waits for participants); a second one forces the exit.
       proc.child.kill('SIGTERM');

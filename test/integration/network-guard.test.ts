@@ -2,8 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '#shared/logger.ts';
-import { ManagedProcess, describeExit } from '#shared/managed-process.ts';
+import { runNamespaceScenario } from '#bench/namespace-scenario.ts';
 import { baitHostname } from './network-guard/site.ts';
 import type { BaitHit, ScenarioResult } from './network-guard/result.ts';
 
@@ -29,26 +28,14 @@ const namespaceScript = [
 async function runScenario(workDir: string): Promise<ScenarioResult> {
   const hosts = join(workDir, 'hosts');
   await writeFile(hosts, `127.0.0.1 localhost\n::1 localhost\n169.254.170.2 ${baitHostname}\n`);
-  const scenario = resolve('test/integration/network-guard/scenario.ts');
-  const args = ['--net', '--mount', '--pid', '--fork', '--kill-child', '--mount-proc', '--'];
-  args.push('bash', '-c', namespaceScript, 'bash', hosts, process.execPath, '--import', 'tsx', scenario);
-  const proc = new ManagedProcess('unshare', args, {
+  return runNamespaceScenario<ScenarioResult>({
+    unshare: ['--net', '--mount', '--pid', '--fork', '--kill-child', '--mount-proc'],
+    setup: namespaceScript,
+    setupArgs: [hosts],
+    scenario: resolve('test/integration/network-guard/scenario.ts'),
     name: 'network-guard scenario',
-    logger: createLogger({ component: 'network-guard-test' }),
-    rawStdout: true,
-    outputLevel: 'passthrough',
-    processGroup: true,
+    timeoutMs: scenarioTimeoutMs,
   });
-  let stdout = '';
-  proc.child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-  const timer = setTimeout(() => void proc.stop('SIGTERM', 5_000), scenarioTimeoutMs);
-  const exit = await proc.exited.finally(() => clearTimeout(timer));
-  const line = stdout
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .at(-1);
-  if (line === undefined) throw new Error(`the scenario printed no result (${describeExit(exit)}): ${stdout}`);
-  return JSON.parse(line) as ScenarioResult;
 }
 
 /** Hits grouped by what arrived (which names the page's path), for a readable failure. */

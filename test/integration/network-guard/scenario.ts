@@ -118,6 +118,7 @@ const noLiveKit: LiveKitServer = {
   httpUrl: 'http://127.0.0.1:9',
   apiKey: `API${randomBytes(6).toString('hex')}`,
   apiSecret: randomBytes(24).toString('base64url'),
+  udpPort: 9,
   stop: () => Promise.resolve(),
 };
 

@@ -49,6 +49,25 @@ describe('MediaPacer', () => {
     pacer.stop();
   });
 
+  it('primes the encoder with black and silence, more while it is slow, and counts it when the clock starts', () => {
+    vi.useFakeTimers();
+    const { pacer, video, audio, advance } = setup();
+    pacer.prime({ video, audio });
+    expect(pacer.written).toEqual({ frames: 4, samples: 4800 });
+    advance(500);
+    pacer.primeMore();
+    expect(pacer.written).toEqual({ frames: 7, samples: 9600 });
+    advance(300);
+    vi.advanceTimersByTime(10);
+    // Nothing runs before the clock starts: the encoder's slowness is not recorded as time.
+    expect(pacer.written).toEqual({ frames: 7, samples: 9600 });
+    pacer.start();
+    advance(100);
+    vi.advanceTimersByTime(10);
+    expect(pacer.written).toEqual({ frames: 10, samples: 14_400 });
+    pacer.stop();
+  });
+
   it('holds pictures back by the video delay', () => {
     vi.useFakeTimers();
     let clock = 0;

@@ -55,7 +55,8 @@ const bytesPerSample = 2 * pipedAudioChannels;
 export class MediaPacer {
   private readonly now: () => number;
   private startedAt: number | undefined;
-  private primedAt: number | undefined;
+  /** Media already written before the clock started. */
+  private primedMs = 0;
   private timer: NodeJS.Timeout | undefined;
   private sinks: PacerSinks = {};
   private picture: Buffer;
@@ -86,12 +87,18 @@ export class MediaPacer {
    * came out, not when the encoder process was spawned.
    */
   prime(sinks: PacerSinks): void {
-    if (this.primedAt !== undefined) return;
+    if (this.primedMs > 0) return;
     this.sinks = sinks;
-    this.primedAt = this.now();
-    this.startedAt = this.primedAt;
-    this.writeVideo(primeMs);
-    this.writeAudio(primeMs, true);
+    this.primeMore();
+  }
+
+  /** Writes another {@link primeMs} before the clock starts (an encoder slow to start gets more input). */
+  primeMore(): void {
+    if (this.timer !== undefined) return;
+    this.primedMs += primeMs;
+    this.startedAt = this.now() - this.primedMs;
+    this.writeVideo(this.primedMs);
+    this.writeAudio(this.primedMs, true);
     this.startedAt = undefined;
   }
 
@@ -99,7 +106,7 @@ export class MediaPacer {
   start(sinks?: PacerSinks): void {
     if (this.timer !== undefined) return;
     if (sinks !== undefined) this.sinks = sinks;
-    this.startedAt = this.now() - (this.primedAt === undefined ? 0 : primeMs);
+    this.startedAt = this.now() - this.primedMs;
     this.tick();
     this.timer = setInterval(() => this.tick(), tickMs);
   }

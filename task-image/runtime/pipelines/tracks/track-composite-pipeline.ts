@@ -8,8 +8,10 @@ import { trackWaitMs, type PipelineEnd } from '../pipeline.ts';
 import { MediaPacer } from './media-pacer.ts';
 import { blackPgmyuv, toPgmyuv } from './pgmyuv.ts';
 
-/** How long the encoder may take to emit its first bytes from the primed media before the clock starts. */
-const primeTimeoutMs = 3_000;
+/** While the encoder has not emitted its first bytes, it gets more primed media this often… */
+const primeRetryMs = 500;
+/** …and after this long the clock starts anyway (the encoder's exit, if it comes, fails the egress). */
+const primeTimeoutMs = 20_000;
 
 /**
  * Track composite and participant egress, without a browser: one participant's audio and video decoded by
@@ -41,8 +43,13 @@ export class TrackCompositePipeline extends EncodedPipeline {
         env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' },
         onEncoder: (encoder: CompositeEncoder) => {
           pacer.prime({ video: encoder.inputs.video, audio: encoder.inputs.audio });
-          // Should the first bytes never come, the clock starts anyway (the encoder's exit fails the egress).
-          primeTimer = setTimeout(() => pacer.start(), primeTimeoutMs);
+          // An encoder slow to start (a busy machine) gets more input; the clock starts with its first bytes,
+          // so the file begins at ACTIVE whatever the start-up took.
+          const primedAt = performance.now();
+          primeTimer = setInterval(() => {
+            if (performance.now() - primedAt < primeTimeoutMs) pacer.primeMore();
+            else pacer.start();
+          }, primeRetryMs);
           started.start({
             onAudio: (samples) => pacer.pushAudio(samples),
             onAudioAbsent: () => pacer.audioAbsent(),
@@ -52,12 +59,12 @@ export class TrackCompositePipeline extends EncodedPipeline {
           });
         },
         onFirstBytes: () => {
-          clearTimeout(primeTimer);
+          clearInterval(primeTimer);
           pacer.start();
         },
       });
     } finally {
-      clearTimeout(primeTimer);
+      clearInterval(primeTimer);
       this.pacer?.stop();
       await source?.close();
     }
