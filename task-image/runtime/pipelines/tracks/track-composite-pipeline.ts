@@ -8,6 +8,8 @@ import { trackWaitMs, type PipelineEnd } from '../pipeline.ts';
 import { MediaPacer } from './media-pacer.ts';
 import { blackPgmyuv, toPgmyuv } from './pgmyuv.ts';
 
+/** How long the first decoded media may take (subscription, keyframe) before recording starts anyway. */
+const firstMediaWaitMs = 3_000;
 /** While the encoder has not emitted its first bytes, it gets more primed media this often… */
 const primeRetryMs = 500;
 /** …and after this long the clock starts anyway (the encoder's exit, if it comes, fails the egress). */
@@ -37,7 +39,15 @@ export class TrackCompositePipeline extends EncodedPipeline {
         onStall: (err) => this.fail(err),
       });
       this.pacer = pacer;
-      const started = source;
+      source.start({
+        onAudio: (samples) => pacer.pushAudio(samples),
+        onAudioAbsent: () => pacer.audioAbsent(),
+        onVideo: (picture, renderAtMs) => pacer.pushVideo(toPgmyuv(picture), renderAtMs),
+        onVideoAbsent: () => pacer.videoAbsent(),
+        onEnd: () => this.stop('Source closed'),
+      });
+      // The recording starts with the participant's first picture and sound, not with a second of black.
+      await source.firstMedia(firstMediaWaitMs, this.stopping.signal);
       return await this.record({
         input: { kind: 'pipes' },
         env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' },
@@ -50,13 +60,6 @@ export class TrackCompositePipeline extends EncodedPipeline {
             if (performance.now() - primedAt < primeTimeoutMs) pacer.primeMore();
             else pacer.start();
           }, primeRetryMs);
-          started.start({
-            onAudio: (samples) => pacer.pushAudio(samples),
-            onAudioAbsent: () => pacer.audioAbsent(),
-            onVideo: (picture, renderAtMs) => pacer.pushVideo(toPgmyuv(picture), renderAtMs),
-            onVideoAbsent: () => pacer.videoAbsent(),
-            onEnd: () => this.stop('Source closed'),
-          });
         },
         onFirstBytes: () => {
           clearInterval(primeTimer);

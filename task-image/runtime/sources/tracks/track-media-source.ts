@@ -42,6 +42,8 @@ export class TrackMediaSource {
   private readonly current = new Map<Slot, RemoteTrackPublication>();
   private readonly readers = new Set<ReadableStreamDefaultReader<unknown>>();
   private events: TrackMediaEvents | undefined;
+  /** Slots that have delivered media at least once. */
+  private readonly delivered = new Set<Slot>();
   private ended = false;
   private readonly offRoom: (() => void)[] = [];
 
@@ -102,6 +104,18 @@ export class TrackMediaSource {
     });
     if (this.selection.audio !== undefined && !this.current.has('audio')) events.onAudioAbsent();
     for (const [slot, publication] of [...this.current]) this.attach(slot, publication);
+  }
+
+  /**
+   * Resolves once every selected track that is there has delivered its first decoded media (a video needs
+   * its subscription and a keyframe: up to a second), at the latest after `timeoutMs` or on `signal`.
+   */
+  async firstMedia(timeoutMs: number, signal: AbortSignal): Promise<void> {
+    const deadline = performance.now() + timeoutMs;
+    const ready = (): boolean => [...this.current.keys()].every((slot) => this.delivered.has(slot));
+    while (!ready() && !signal.aborted && !this.ended && performance.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   }
 
   /** Stops decoding and leaves the room. */
@@ -262,6 +276,7 @@ export class TrackMediaSource {
         const { done, value } = await reader.read();
         if (done || this.ended || this.current.get(slot) !== publication) return;
         deliver(value);
+        this.delivered.add(slot);
       }
     } catch (err) {
       if (!this.ended) this.logger.warn('decoding stopped', { slot, error: describeError(err) });
