@@ -137,9 +137,16 @@ export async function freezes(
   return found;
 }
 
-/** Every error line ffmpeg prints while decoding all of `file` (empty = decodes cleanly). */
+/**
+ * Every error line ffmpeg prints while decoding all of `file` (empty = decodes cleanly). The frames keep
+ * their own timestamps on the way to the null muxer (`-fps_mode passthrough -enc_time_base -1`): with the
+ * defaults, two frames a millisecond apart (a publisher's capture burst, recorded as sent) round to one
+ * tick of the guessed frame rate and ffmpeg's muxer reports "non monotonically increasing dts" — about
+ * its own output, not about the file.
+ */
 export async function decodeErrors(file: string): Promise<string[]> {
-  const { exit, stderr } = await runTool('ffmpeg', ['-v', 'error', '-i', file, '-f', 'null', '-'], {
+  const args = ['-v', 'error', '-i', file, '-fps_mode', 'passthrough', '-enc_time_base', '-1', '-f', 'null', '-'];
+  const { exit, stderr } = await runTool('ffmpeg', args, {
     allowFailure: true,
     timeoutMs: 300_000,
   });

@@ -10,8 +10,11 @@ import { blackPgmyuv, toPgmyuv } from './pgmyuv.ts';
 
 /** How long the first decoded media may take (subscription, keyframe) before recording starts anyway. */
 const firstMediaWaitMs = 3_000;
-/** While the encoder has not emitted its first bytes, it gets more primed media this often… */
-const primeRetryMs = 500;
+/**
+ * While the encoder has not emitted its first bytes, it gets more primed media this often (rarely: each
+ * addition lengthens the file's start by 100 ms)…
+ */
+const primeRetryMs = 5_000;
 /** …and after this long the clock starts anyway (the encoder's exit, if it comes, fails the egress). */
 const primeTimeoutMs = 20_000;
 
