@@ -69,7 +69,7 @@ describe('RtpTimeline', () => {
     push(3 * 960, 60);
     push(4 * 960, 5_000); // suspicious pause: held
     timeline.push({ kind: 'loss', count: 1 });
-    push(6 * 960, 5_600);
+    push(6 * 960, 7_100); // past the 2 s confirmation window: released
     expect(placed.map((p) => p.kind)).toEqual(['packet', 'loss', 'packet', 'packet', 'loss', 'packet']);
   });
 

@@ -28,7 +28,11 @@ export interface RtpTimelineOptions {
   readonly pauseMs?: number;
   /** How far the RTP clock may fall behind arrival time over a pause before arrival time wins, ms. @default 300 */
   readonly toleranceMs?: number;
-  /** How long packets after a suspicious pause are held to tell a frozen clock from a stall, ms. @default 500 */
+  /**
+   * How long packets after a suspicious pause are held to tell a frozen clock from a stall, ms: long enough
+   * that one timely packet among them shows the usual delay even when the task stalled for a moment (over
+   * 500 ms, a 70 ms stall of a loaded machine once lengthened a mute by 70 ms). @default 2000
+   */
   readonly confirmMs?: number;
 }
 
@@ -99,7 +103,7 @@ export class RtpTimeline<T> {
     if (this.held.length > 0) {
       this.held.push({ kind: 'packet', item, arrivalMs, raw: time });
       this.last = { timestamp: this.timestampOf(item), time, arrivalMs };
-      if (arrivalMs - this.heldSince >= (this.options.confirmMs ?? 500)) this.resolve();
+      if (arrivalMs - this.heldSince >= (this.options.confirmMs ?? 2_000)) this.resolve();
       return;
     }
     const rtpMs = (time - last.time) * this.msPerTick;
