@@ -23,9 +23,13 @@ const defaultAudioDelayMs = 77;
 
 /** Milliseconds audio is moved earlier to meet the video; a malformed value falls back to the default. */
 export function audioDelayMs(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env['EGRESS_AUDIO_DELAY_MS'];
+  return numberSetting(env['EGRESS_AUDIO_DELAY_MS']) ?? defaultAudioDelayMs;
+}
+
+/** A numeric setting, undefined when unset or malformed. */
+function numberSetting(raw: string | undefined): number | undefined {
   const value = raw === undefined ? Number.NaN : Number(raw);
-  return Number.isFinite(value) ? value : defaultAudioDelayMs;
+  return Number.isFinite(value) ? value : undefined;
 }
 
 /**
@@ -38,9 +42,8 @@ const defaultTrackAudioDelayMs = 15;
 
 /** Milliseconds decoded pictures are held back to meet decoded audio; malformed or negative: the default. */
 export function trackAudioDelayMs(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env['EGRESS_TRACK_AUDIO_DELAY_MS'];
-  const value = raw === undefined ? Number.NaN : Number(raw);
-  return Number.isFinite(value) && value >= 0 ? value : defaultTrackAudioDelayMs;
+  const value = numberSetting(env['EGRESS_TRACK_AUDIO_DELAY_MS']);
+  return value !== undefined && value >= 0 ? value : defaultTrackAudioDelayMs;
 }
 
 /** The session limit in milliseconds, or undefined for none. */

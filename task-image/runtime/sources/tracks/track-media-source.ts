@@ -79,8 +79,8 @@ export class TrackMediaSource {
       if (slot !== undefined && !this.current.has(slot)) this.attach(slot, publication);
     };
     const onUnpublished = (publication: RemoteTrackPublication): void => this.detach(publication);
-    const onMuted = (publication: { sid?: string | undefined }): void => this.muted(publication.sid, true);
-    const onUnmuted = (publication: { sid?: string | undefined }): void => this.muted(publication.sid, false);
+    // An unmute needs nothing: the frames come again and replace the silence or black.
+    const onMuted = (publication: { sid?: string | undefined }): void => this.muted(publication.sid);
     const onLeft = (participant: RemoteParticipant): void => {
       if (this.selection.participant === participant.identity) this.end('participant left');
     };
@@ -90,7 +90,6 @@ export class TrackMediaSource {
       .on(RoomEvent.TrackPublished, onPublished)
       .on(RoomEvent.TrackUnpublished, onUnpublished)
       .on(RoomEvent.TrackMuted, onMuted)
-      .on(RoomEvent.TrackUnmuted, onUnmuted)
       .on(RoomEvent.ParticipantDisconnected, onLeft)
       .on(RoomEvent.Disconnected, onDisconnected);
     this.offRoom.push(() => {
@@ -98,7 +97,6 @@ export class TrackMediaSource {
         .off(RoomEvent.TrackPublished, onPublished)
         .off(RoomEvent.TrackUnpublished, onUnpublished)
         .off(RoomEvent.TrackMuted, onMuted)
-        .off(RoomEvent.TrackUnmuted, onUnmuted)
         .off(RoomEvent.ParticipantDisconnected, onLeft)
         .off(RoomEvent.Disconnected, onDisconnected);
     });
@@ -239,8 +237,7 @@ export class TrackMediaSource {
     if (this.selection.participant === undefined && this.current.size === 0) this.end('track unpublished');
   }
 
-  private muted(sid: string | undefined, muted: boolean): void {
-    if (!muted) return;
+  private muted(sid: string | undefined): void {
     for (const [slot, current] of this.current) {
       if (current.sid !== sid) continue;
       if (slot === 'audio') this.events?.onAudioAbsent();
