@@ -57,7 +57,10 @@ export async function startLocalFixture(
     },
     stop: async () => {
       await system.stop();
-      if (options.baseDir === undefined) await rm(base, { recursive: true, force: true });
+      // UE_KEEP_OUTPUT=1 keeps the folders of a run for a look at its files afterwards.
+      if (options.baseDir !== undefined) return;
+      if (process.env['UE_KEEP_OUTPUT'] === '1') process.stderr.write(`local fixture: kept ${base}\n`);
+      else await rm(base, { recursive: true, force: true });
     },
   };
   return fixture;

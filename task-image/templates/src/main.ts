@@ -18,6 +18,7 @@ import {
   type TrackPublication,
 } from 'livekit-client';
 import { parseLayout } from './layout.ts';
+import { holdPlayout } from './playout.ts';
 import { Stage } from './stage.ts';
 import { hasFirstFrame, whenReadyToStart } from './start-signal.ts';
 
@@ -61,6 +62,7 @@ function trackSpeakers(recent: string[], speaking: readonly Participant[]): void
 function wireRoom(room: Room, stage: Stage, audio: HTMLElement, rerender: () => void, speakers: string[]): void {
   room
     .on(RoomEvent.TrackSubscribed, (track: RemoteTrack, pub: RemoteTrackPublication, p: RemoteParticipant) => {
+      holdPlayout(track.receiver);
       if (track.kind === Track.Kind.Audio) {
         audio.append(track.attach());
       } else if (isShownVideo(pub) && track instanceof RemoteVideoTrack) {
