@@ -9,6 +9,7 @@ import { SinkQueue, type ByteSink } from './byte-sink.ts';
 import { chooseContainer, type ContainerChoice, type RtpCodecInfo } from './codec-choice.ts';
 import type { ContainerKind, ContainerWriter, HeaderPatch } from './container.ts';
 import type { Depacketizer } from './frame-assembler.ts';
+import { HeldWriter } from './held-writer.ts';
 import { ReorderBuffer, type ReorderOptions } from './rtp-reorder.ts';
 import { RtpTimeline, type Placed } from './rtp-timeline.ts';
 import { VideoTrack } from './video-track.ts';
@@ -39,8 +40,16 @@ export interface TrackRecorderOptions {
   readonly logger: Logger;
   /** Asks the publisher for a key frame (a PLI): at the start of video and after a loss. */
   readonly requestKeyFrame: () => void;
-  /** Runs once, when the sink has accepted the first bytes holding media: the egress is active then. */
+  /**
+   * Runs once, when the sink has accepted the first bytes holding media: the egress is active then. With
+   * a {@link stopHoldMs}, when the first frame is accepted for the file (its bytes follow after the hold).
+   */
   readonly onFirstWrite?: () => void;
+  /**
+   * Frames wait this long before they are written, so that {@link TrackRecorder.finish} can cut the file
+   * at a stop time the task learns of later (its control poll). 0: written at once, no cut. @default 0
+   */
+  readonly stopHoldMs?: number;
   /** Runs once, on the first sink failure; {@link TrackRecorder.finish} then rejects with the same error. */
   readonly onError?: (err: EgressError) => void;
   /** Longest Ogg page, WebM cluster or MP4 fragment, ms: what a crash can lose. @default 1000 */
@@ -96,8 +105,11 @@ export interface TrackRecorder {
   pushRtp(packet: RtpInput): void;
   /** Takes an RTCP sender report of the track, to date the recording's start. */
   pushSenderReport(report: SenderReportInput): void;
-  /** Writes what is buffered and the end of the stream, waits for the sink; idempotent. */
-  finish(): Promise<RecordingStats>;
+  /**
+   * Writes what is buffered and the end of the stream, waits for the sink; idempotent. With `cutAtMs`
+   * (epoch ms, a recorder with a stop hold) the file ends at that time: media past it is dropped.
+   */
+  finish(options?: { readonly cutAtMs?: number }): Promise<RecordingStats>;
 }
 
 /**
@@ -114,6 +126,7 @@ class Recorder implements TrackRecorder {
   readonly contentType: string;
   private readonly queue: SinkQueue;
   private readonly writer: ContainerWriter;
+  private readonly held: HeldWriter | undefined;
   private readonly video: VideoTrack | undefined;
   private readonly depacketizer: Depacketizer | undefined;
   private readonly reorder: ReorderBuffer<RtpInput>;
@@ -134,18 +147,28 @@ class Recorder implements TrackRecorder {
     this.extension = choice.extension;
     this.contentType = choice.contentType;
     this.now = options.now ?? Date.now;
+    const holdMs = options.stopHoldMs ?? 0;
     this.queue = new SinkQueue(options.sink, {
       maxPendingBytes: options.maxPendingBytes ?? 64 * 1024 * 1024,
-      onFirstMedia: options.onFirstWrite,
+      onFirstMedia: holdMs > 0 ? undefined : options.onFirstWrite,
       onError: options.onError,
       logger,
     });
     const output = (chunk: Uint8Array, media: boolean): void => this.queue.write(chunk, media);
     const parts = choice.create({ output, fragmentMs: options.fragmentMs, codec });
-    this.writer = parts.writer;
+    this.held =
+      holdMs > 0
+        ? new HeldWriter(parts.writer, {
+            holdMs,
+            clockRate: codec.clockRate,
+            onFirstFrame: options.onFirstWrite,
+            now: this.now,
+          })
+        : undefined;
+    this.writer = this.held ?? parts.writer;
     if (parts.depacketizer !== undefined) {
       this.video = new VideoTrack({
-        writer: parts.writer,
+        writer: this.writer,
         canStart: parts.canStart,
         requestKeyFrame: options.requestKeyFrame,
         onStart: (time) => (this.firstTime = time),
@@ -185,18 +208,21 @@ class Recorder implements TrackRecorder {
     if (this.finishing === undefined) this.timeline.senderReport(report.rtpTimestamp, report.ntpMs);
   }
 
-  finish(): Promise<RecordingStats> {
+  finish(options: { readonly cutAtMs?: number } = {}): Promise<RecordingStats> {
     // Once: the session's stop path and a track-ended listener may both call it.
-    this.finishing ??= this.drain();
+    this.finishing ??= this.drain(options.cutAtMs);
     return this.finishing;
   }
 
-  private async drain(): Promise<RecordingStats> {
+  private async drain(cutAtMs: number | undefined): Promise<RecordingStats> {
+    if (cutAtMs !== undefined) this.held?.cut(cutAtMs);
     this.reorder.flush();
     this.timeline.flush();
     this.depacketizer?.flush();
     this.video?.flush();
     this.writer.finish();
+    const dropped = this.held?.droppedPastCut ?? 0;
+    if (dropped > 0) this.options.logger.info('file cut at the stop time', { framesDropped: dropped });
     await this.queue.drain();
     return this.stats();
   }

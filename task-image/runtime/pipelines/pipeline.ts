@@ -43,8 +43,12 @@ export interface PipelineEnd {
  */
 export interface Pipeline {
   run(): Promise<PipelineEnd>;
-  /** Asks for a graceful end: outputs are finished, not cut. Idempotent; the first reason wins. */
-  stop(reason: EndReason): void;
+  /**
+   * Asks for a graceful end: outputs are finished, not cut off. Idempotent; the first reason wins. `atMs`
+   * (epoch ms) is when the stop was asked for (StopEgress): pipelines that can end their files at that
+   * time do, rather than when the task learnt of it.
+   */
+  stop(reason: EndReason, atMs?: number): void;
   /** UpdateStream: the stream URLs the egress should now publish to (pipelines with stream outputs). */
   updateStreamUrls?(urls: readonly string[]): void;
 }
@@ -56,12 +60,15 @@ export const trackWaitMs = 30_000;
 export abstract class StoppablePipeline implements Pipeline {
   protected readonly stopping = new AbortController();
   protected stopReason: EndReason | undefined;
+  /** When the stop that won was asked for, if it said (epoch ms). */
+  protected stopAtMs: number | undefined;
 
   abstract run(): Promise<PipelineEnd>;
 
-  stop(reason: EndReason): void {
+  stop(reason: EndReason, atMs?: number): void {
     if (this.stopReason !== undefined) return;
     this.stopReason = reason;
+    this.stopAtMs = atMs;
     this.stopping.abort();
   }
 

@@ -20,6 +20,12 @@ import {
 } from './pipeline.ts';
 
 /**
+ * How long frames wait before they are written: more than a stop takes to reach the task (the session's
+ * 200 ms control poll and a store read), so the file ends at the time StopEgress was called.
+ */
+const stopHoldMs = 500;
+
+/**
  * Track egress to a file with no transcoding: the raw-RTP subscriber hands packets to the container writer
  * (Opus → Ogg, VP8/VP9 → WebM, H.264 → fragmented MP4), whose bytes stream to storage while recording. Ends
  * when the track is unpublished, its publisher leaves, or on stop; the manifest is written last.
@@ -100,6 +106,7 @@ export class TrackFilePipeline extends StoppablePipeline {
       sink: upload,
       logger: this.ctx.logger,
       requestKeyFrame: () => track.requestKeyFrame(),
+      stopHoldMs,
       onFirstWrite: () => {
         startedAt.ns = nowNanos();
         this.ctx.onActive(fileResult(key, '', 0, startedAt.ns, 0n, 0n));
@@ -139,7 +146,9 @@ export class TrackFilePipeline extends StoppablePipeline {
   }): Promise<PipelineEnd> {
     let stats: RecordingStats;
     try {
-      stats = await r.recorder.finish();
+      // Cut at the user's stop time only for StopEgress: other ends (source closed, SIGTERM) keep all.
+      const cutAtMs = r.reason === 'StopEgress API' ? this.stopAtMs : undefined;
+      stats = await r.recorder.finish({ cutAtMs });
     } catch (err) {
       await r.upload.abort().catch(() => undefined);
       throw toEgressError(r.failure ?? err, 'recording failed');

@@ -3,8 +3,8 @@ import type { EgressStore } from '#ports/egress-store.ts';
 import type { Logger } from '#shared/logger.ts';
 
 export interface ControlHandlers {
-  /** StopEgress was called. */
-  readonly onStop: () => void;
+  /** StopEgress was called, at `atMs` (epoch ms, the API's clock). */
+  readonly onStop: (atMs: number) => void;
   /** The record ended without this task (aborted by the API, failed by the reconciler). */
   readonly onEnded: () => void;
   /** The desired stream URLs changed (UpdateStream). */
@@ -57,7 +57,7 @@ export class ControlPoller {
         this.handlers.onEnded();
       } else if (record.desired.stop !== undefined && !this.stopSeen) {
         this.stopSeen = true;
-        this.handlers.onStop();
+        this.handlers.onStop(record.desired.stop.at);
       }
       const urls = record.desired.streamUrls;
       if (urls !== undefined && this.handlers.onStreamUrls !== undefined) {

@@ -60,7 +60,7 @@ export async function runEgressSession(deps: SessionDeps): Promise<number> {
       deps.store,
       deps.egressId,
       {
-        onStop: () => running.stop('StopEgress API'),
+        onStop: (atMs) => running.stop('StopEgress API', atMs),
         onEnded: () => running.stop('Aborted'),
         onStreamUrls: (urls) => running.updateStreamUrls?.(urls),
       },

@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import type { ContainerWriter, MediaFrame } from './container.ts';
+import { HeldWriter } from './held-writer.ts';
+
+/** A writer that keeps what it was given. */
+function recording(): ContainerWriter & { readonly written: MediaFrame[]; finished: boolean } {
+  const written: MediaFrame[] = [];
+  return {
+    kind: 'ogg',
+    written,
+    finished: false,
+    write(frame) {
+      written.push(frame);
+    },
+    finish() {
+      this.finished = true;
+    },
+    get frames() {
+      return written.length;
+    },
+    durationMs: 0,
+    gaps: 0,
+    headerPatch: undefined,
+  };
+}
+
+/** 20 ms Opus frames on the 48 kHz clock, one every 20 ms of the fake clock. */
+const frame = (n: number): MediaFrame => ({ time: n * 960, data: new Uint8Array([n]), keyFrame: true });
+
+describe('HeldWriter', () => {
+  it('writes each frame once it has waited the hold, and everything on finish', () => {
+    let now = 1_000_000;
+    const inner = recording();
+    const firsts: number[] = [];
+    const held = new HeldWriter(inner, {
+      holdMs: 500,
+      clockRate: 48_000,
+      now: () => now,
+      onFirstFrame: () => firsts.push(now),
+    });
+    for (let n = 0; n < 50; n += 1) {
+      held.write(frame(n));
+      now += 20;
+    }
+    // Frames 0..24 arrived at least 500 ms before the last write (at +980 ms).
+    expect(inner.written.map((f) => f.data[0])).toEqual([...Array(25).keys()]);
+    expect(firsts).toEqual([1_000_000]);
+    held.finish();
+    expect(inner.written).toHaveLength(50);
+    expect(inner.finished).toBe(true);
+  });
+
+  it('cuts at the stop time on the file timeline: frames from there on are dropped, held or late', () => {
+    let now = 1_000_000;
+    const inner = recording();
+    const held = new HeldWriter(inner, { holdMs: 500, clockRate: 48_000, now: () => now });
+    for (let n = 0; n < 50; n += 1) {
+      held.write(frame(n));
+      now += 20;
+    }
+    // Asked to stop 700 ms after the first frame; the task learnt of it at +1000 ms.
+    held.cut(1_000_700);
+    held.write(frame(50));
+    held.finish();
+    expect(inner.written.map((f) => f.data[0])).toEqual([...Array(35).keys()]);
+    expect(held.droppedPastCut).toBe(16);
+  });
+
+  it('keeps what was already written when the stop arrives later than the hold', () => {
+    let now = 1_000_000;
+    const inner = recording();
+    const held = new HeldWriter(inner, { holdMs: 100, clockRate: 48_000, now: () => now });
+    for (let n = 0; n < 50; n += 1) {
+      held.write(frame(n));
+      now += 20;
+    }
+    held.cut(1_000_100);
+    held.finish();
+    // 0..44 were written before the cut was known; the held ones past it are dropped.
+    expect(inner.written).toHaveLength(45);
+  });
+
+  it('a cut before any frame keeps the writer empty and still finishes it', () => {
+    const inner = recording();
+    const held = new HeldWriter(inner, { holdMs: 500, clockRate: 48_000 });
+    held.cut(Date.now());
+    held.finish();
+    expect(inner.written).toEqual([]);
+    expect(inner.finished).toBe(true);
+  });
+});

@@ -1,0 +1,105 @@
+import type { ContainerKind, ContainerWriter, HeaderPatch, MediaFrame } from './container.ts';
+
+/** Options of {@link HeldWriter}. */
+export interface HeldWriterOptions {
+  /** How long a frame waits before it is written, ms: longer than a stop takes to reach the task. */
+  readonly holdMs: number;
+  /** RTP clock rate of the frames' `time`. */
+  readonly clockRate: number;
+  /** Runs once, when the first frame is accepted (its bytes reach the sink `holdMs` later). */
+  readonly onFirstFrame?: () => void;
+  /** Clock, epoch ms. @default Date.now */
+  readonly now?: () => number;
+  /** How often held frames are released when none arrive, ms. @default 50 */
+  readonly releaseEveryMs?: number;
+}
+
+interface Held {
+  readonly frame: MediaFrame;
+  readonly arrivedMs: number;
+}
+
+/**
+ * Holds frames for a short while before the container writer gets them, so that a stop asked for at a
+ * known time can cut the file there although the task learns of it later (its control poll): frames past
+ * the stop time are still held when the stop arrives, and are dropped. The cut is on the file's own
+ * timeline: the first frame's arrival is the file's zero, so the stop time maps to a media time.
+ */
+export class HeldWriter implements ContainerWriter {
+  private readonly held: Held[] = [];
+  private readonly now: () => number;
+  private readonly timer: NodeJS.Timeout;
+  private firstArrivalMs: number | undefined;
+  private cutTime: number | undefined;
+  private dropped = 0;
+
+  constructor(
+    private readonly inner: ContainerWriter,
+    private readonly options: HeldWriterOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+    this.timer = setInterval(() => this.release(this.now() - options.holdMs), options.releaseEveryMs ?? 50);
+    this.timer.unref();
+  }
+
+  get kind(): ContainerKind {
+    return this.inner.kind;
+  }
+
+  get frames(): number {
+    return this.inner.frames;
+  }
+
+  get durationMs(): number {
+    return this.inner.durationMs;
+  }
+
+  get gaps(): number {
+    return this.inner.gaps;
+  }
+
+  get headerPatch(): HeaderPatch | undefined {
+    return this.inner.headerPatch;
+  }
+
+  /** Frames dropped because they lay past the cut. */
+  get droppedPastCut(): number {
+    return this.dropped;
+  }
+
+  write(frame: MediaFrame): void {
+    const now = this.now();
+    if (this.firstArrivalMs === undefined) {
+      this.firstArrivalMs = now;
+      this.options.onFirstFrame?.();
+    }
+    this.held.push({ frame, arrivedMs: now });
+    this.release(now - this.options.holdMs);
+  }
+
+  /**
+   * Ends the file at `atMs` (epoch ms): held frames from that point of the timeline on are dropped, and
+   * so is anything written after. A time before the first frame keeps nothing held; frames already
+   * written (a stop that arrived later than the hold) stay.
+   */
+  cut(atMs: number): void {
+    if (this.firstArrivalMs === undefined) return;
+    this.cutTime = Math.max(0, ((atMs - this.firstArrivalMs) * this.options.clockRate) / 1000);
+  }
+
+  finish(): void {
+    clearInterval(this.timer);
+    this.release(Number.POSITIVE_INFINITY);
+    this.inner.finish();
+  }
+
+  private release(arrivedBy: number): void {
+    while (this.held.length > 0) {
+      const next = this.held[0];
+      if (next === undefined || next.arrivedMs > arrivedBy) return;
+      this.held.shift();
+      if (this.cutTime !== undefined && next.frame.time >= this.cutTime) this.dropped += 1;
+      else this.inner.write(next.frame);
+    }
+  }
+}

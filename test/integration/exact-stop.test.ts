@@ -1,0 +1,65 @@
+import { DirectFileOutput, EgressStatus } from '@livekit/protocol';
+import type { EgressClient } from 'livekit-server-sdk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLiveKitServer, type LiveKitServer } from '#bench/livekit-server.ts';
+import { startLocalFixture, waitForStatus, type LocalFixture } from '#bench/local-fixture.ts';
+import { decodeErrors, mediaDuration } from '#bench/media-check.ts';
+import { startSyntheticPublisher, type SyntheticPublisher } from '#bench/synthetic-publisher.ts';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const room = 'exact-stop';
+
+describe('StopEgress cuts a track file at the time it was called (real LiveKit, rtc-node publishers)', () => {
+  let livekit: LiveKitServer;
+  let local: LocalFixture;
+  let client: EgressClient;
+  const publishers: SyntheticPublisher[] = [];
+
+  beforeAll(async () => {
+    livekit = await startLiveKitServer();
+    local = await startLocalFixture(livekit);
+    client = local.client;
+    const join = { url: livekit.url, apiKey: livekit.apiKey, apiSecret: livekit.apiSecret, room };
+    const video = { codec: 'vp8', width: 320, height: 180, bitrateKbps: 300 } as const;
+    for (let n = 0; n < 5; n += 1) {
+      publishers.push(await startSyntheticPublisher({ ...join, identity: `p${n}`, audio: true, video }));
+    }
+  });
+
+  afterAll(async () => {
+    await Promise.all(publishers.map((p) => p.stop()));
+    await local?.stop();
+    await livekit?.stop();
+  });
+
+  it('ends each of 10 files (Opus and VP8) within 50 ms of StopEgress − ACTIVE', async () => {
+    const tracks = publishers.flatMap((p) => [p.audioTrackSid!, p.videoTrackSid!]);
+    const runs = await Promise.all(
+      tracks.map(async (trackId, n) => {
+        const output = new DirectFileOutput({ filepath: `stop/${n}-{track_id}` });
+        const info = await client.startTrackEgress(room, output, trackId);
+        const active = await waitForStatus(client, info.egressId, EgressStatus.EGRESS_ACTIVE, 10_000);
+        // Stops spread over 3 s, so that they fall at every phase of the task's 200 ms control poll.
+        await sleep(6_000 + n * 317);
+        const stopping = await client.stopEgress(info.egressId);
+        const done = await waitForStatus(client, info.egressId, EgressStatus.EGRESS_COMPLETE, 15_000);
+        const wallS = Number(stopping.updatedAt - active.updatedAt) / 1e9;
+        return { trackId, wallS, file: done.fileResults[0]!.location };
+      }),
+    );
+    const report = await Promise.all(
+      runs.map(async (run) => {
+        const durationS = await mediaDuration(run.file);
+        return { ...run, durationS, errorS: durationS - run.wallS, decodeErrors: await decodeErrors(run.file) };
+      }),
+    );
+    const lines = report.map(
+      (r) => `${r.file.split('/').pop()}: ${r.durationS.toFixed(3)} s vs ${r.wallS.toFixed(3)} s`,
+    );
+    console.log(JSON.stringify({ errorsMs: report.map((r) => Math.round(r.errorS * 1000)) }));
+    for (const r of report) {
+      expect(Math.abs(r.errorS), lines.join('\n')).toBeLessThanOrEqual(0.05);
+      expect(r.decodeErrors, r.file).toEqual([]);
+    }
+  });
+});
