@@ -35,6 +35,11 @@ export interface OpenUpload {
   readonly key: string;
   readonly uploadId: string;
   readonly tailKey: string;
+  /**
+   * The upload goes to an output's own S3Upload, not the deployment's bucket: the reconciler completes it
+   * with that output's settings from the stored request (they are never copied here).
+   */
+  readonly requestStorage?: boolean;
 }
 
 /**

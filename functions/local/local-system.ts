@@ -3,6 +3,7 @@ import { FileEgressStore } from '#adapters/local/file-store.ts';
 import { LocalChangeFeed } from '#adapters/local/change-feed.ts';
 import { InProcessQueue } from '#adapters/local/in-process-queue.ts';
 import { ProcessLauncher } from '#adapters/local/process-launcher.ts';
+import { RequestUploadRecovery } from '#adapters/local/request-upload-recovery.ts';
 import { HttpWebhookSender } from '#adapters/http/http-webhook-sender.ts';
 import { RoomServiceControl } from '#adapters/livekit/room-service-control.ts';
 import { EgressStatus } from '@livekit/protocol';
@@ -33,7 +34,7 @@ export interface LocalSystem {
 export async function startLocalSystem(config: LocalConfig, logger: Logger): Promise<LocalSystem> {
   registerSecret(config.apiSecret);
   const store = await new FileEgressStore(config.dataDir).init();
-  const reconcile = { store, logger: logger.child({ component: 'reconciler' }) };
+  const reconcile = { store, logger: logger.child({ component: 'reconciler' }), uploads: new RequestUploadRecovery() };
   const launcher = new ProcessLauncher({
     taskEntry: config.taskEntry,
     taskEnv: {

@@ -3,7 +3,7 @@ import { newEgressId } from '#domain/egress-id.ts';
 import { nowNanos, type EgressRecord, type StoredRequest } from '#domain/egress-record.ts';
 import { EgressError, invalidField } from '#domain/errors.ts';
 import { assertAllowedDestination } from '#domain/network-guard.ts';
-import { resolvePlan, type EgressPlan } from '#domain/request/plan.ts';
+import { outputStorages, resolvePlan, type EgressPlan } from '#domain/request/plan.ts';
 import { redactRequest } from '#domain/request/redact.ts';
 import { applyStatus } from '#domain/transitions.ts';
 import type { ApiDeps } from './api-deps.ts';
@@ -88,6 +88,19 @@ function checkDestinations(plan: EgressPlan): void {
     plan.source.kind === 'web' ? plan.source.url : plan.source.kind === 'template' ? plan.source.baseUrl : undefined;
   const pageUrl = page === undefined ? undefined : parseUrl(page);
   if (pageUrl !== undefined) assertAllowedDestination(pageUrl, 'page url');
+  // An output's own S3-compatible endpoint and proxy: the task would send the request's keys there.
+  for (const storage of outputStorages(plan.outputs)) {
+    checkStorageTarget(storage.endpoint, 's3 endpoint', 's3.endpoint');
+    checkStorageTarget(storage.proxy?.url ?? '', 's3 proxy', 's3.proxy');
+  }
+}
+
+/** An endpoint may come without a scheme (`host:port`), as the AWS SDK's config does not allow but users write. */
+function checkStorageTarget(target: string, what: string, field: string): void {
+  if (target === '') return;
+  const url = parseUrl(target.includes('://') ? target : `https://${target}`);
+  if (url === undefined) throw invalidField(field, 'not a URL');
+  assertAllowedDestination(url, what);
 }
 
 function parseUrl(value: string): URL | undefined {

@@ -1,5 +1,7 @@
 import { EgressStatus, FileInfo, type EgressInfo } from '@livekit/protocol';
-import { nowNanos } from '#domain/egress-record.ts';
+import { nowNanos, type EgressRecord, type OpenUpload } from '#domain/egress-record.ts';
+import { outputStorages, resolvePlan } from '#domain/request/plan.ts';
+import type { StorageSpec } from '#domain/request/storage.ts';
 import type { StoredObject } from '#ports/object-storage.ts';
 import type { UploadRecovery } from '#ports/upload-recovery.ts';
 import { isTerminal } from '#domain/status.ts';
@@ -59,7 +61,15 @@ async function recoverUploads(
   const out: StoredObject[] = [];
   for (const upload of record.dispatch.uploads ?? []) {
     try {
-      const stored = await deps.uploads.recover(upload);
+      const storage = upload.requestStorage === true ? requestStorageOf(record, upload) : undefined;
+      if (upload.requestStorage === true && storage === undefined) {
+        deps.logger.error('upload recovery skipped: no output of the request writes to its bucket', {
+          egressId: end.egressId,
+          key: upload.key,
+        });
+        continue;
+      }
+      const stored = await deps.uploads.recover(upload, storage);
       if (stored !== undefined) out.push(stored);
       deps.logger.info('upload of a stopped task recovered', {
         egressId: end.egressId,
@@ -71,6 +81,14 @@ async function recoverUploads(
     }
   }
   return out;
+}
+
+/**
+ * The storage settings of the output an upload to a request's own S3Upload belongs to, from the stored
+ * request (the record keeps no copy of them): the output whose bucket it is.
+ */
+function requestStorageOf(record: EgressRecord, upload: OpenUpload): StorageSpec | undefined {
+  return outputStorages(resolvePlan(record.request).outputs).find((spec) => spec.bucket === upload.bucket);
 }
 
 /** File results for what was recovered (durations unknown: the task died before measuring them). */

@@ -33,7 +33,7 @@ async function main(): Promise<number> {
       apiKey: config.apiKey,
       apiSecret: backend.apiSecret,
       createPipeline,
-      storage: (onUploadOpen) => storageResolver(backend.defaultStorage(onUploadOpen)),
+      storage: (onUploadOpen) => storageResolver(backend.defaultStorage(onUploadOpen), onUploadOpen),
       shutdown: shutdown.signal,
     });
   } catch (err) {

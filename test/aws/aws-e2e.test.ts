@@ -1,8 +1,8 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { DirectFileOutput, EgressStatus } from '@livekit/protocol';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { DirectFileOutput, EgressStatus, S3Upload } from '@livekit/protocol';
 import { frameNumbers, mediaDuration, probe } from '#bench/media-check.ts';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type {
@@ -120,6 +120,22 @@ describe('AWS path against moto: API → SQS → dispatcher → ECS → task →
     (await listTasks(deployment)).filter((t) =>
       t.overrides?.containerOverrides?.some((o) => o.environment?.some((e) => e.value === egressId)),
     );
+
+  /** Runs the egress's task, SIGKILLs it 12 s after ACTIVE and reconciles: the egress's FAILED info. */
+  const killedAfter12s = async (egressId: string) => {
+    await deliverJobs(deployment, handlers.dispatcher);
+    const [task] = await tasksOf(egressId);
+    const run = playFargate(deployment, moto, task!);
+    played.push(run);
+    const active = await waitForStatus(client, egressId, EgressStatus.EGRESS_ACTIVE, 10_000);
+    await sleep(Math.max(0, Number(active.updatedAt / 1_000_000n) + 12_000 - Date.now()));
+    await run.process.stop('SIGKILL');
+    const exit = await run.process.exited;
+    await handlers.reconciler(
+      taskStoppedEvent(task!, { code: 137, signal: exit.signal }, 'Essential container in task exited'),
+    );
+    return waitForStatus(client, egressId, EgressStatus.EGRESS_FAILED, 1_000);
+  };
 
   const start = async (path: string) =>
     client.startTrackEgress('aws-room', `${ws.url}/${path}`, publisher.audioTrackSid!);
@@ -292,18 +308,7 @@ describe('AWS path against moto: API → SQS → dispatcher → ECS → task →
       new DirectFileOutput({ filepath: 'crashes/{track_id}' }),
       videoPublisher.videoTrackSid!,
     );
-    await deliverJobs(deployment, handlers.dispatcher);
-    const [task] = await tasksOf(started.egressId);
-    const run = playFargate(deployment, moto, task!);
-    played.push(run);
-    const active = await waitForStatus(client, started.egressId, EgressStatus.EGRESS_ACTIVE, 10_000);
-    await sleep(Math.max(0, Number(active.updatedAt / 1_000_000n) + 12_000 - Date.now()));
-    await run.process.stop('SIGKILL');
-    const exit = await run.process.exited;
-    await handlers.reconciler(
-      taskStoppedEvent(task!, { code: 137, signal: exit.signal }, 'Essential container in task exited'),
-    );
-    const failed = await waitForStatus(client, started.egressId, EgressStatus.EGRESS_FAILED, 1_000);
+    const failed = await killedAfter12s(started.egressId);
     const file = failed.fileResults[0]!;
     expect(file.filename).toMatch(/^crashes\/TR_\w+\.webm$/);
     expect(file.size).toBeGreaterThan(0n);
@@ -316,8 +321,47 @@ describe('AWS path against moto: API → SQS → dispatcher → ECS → task →
     expect((await probe(local)).video?.codec).toBe('vp8');
   }, 60_000);
 
+  // An output's own S3Upload: another bucket, its own keys (moto takes any), the request's endpoint.
+  const own = {
+    bucket: 'customer-archive',
+    accessKey: 'AKIAOWNREQUESTKEY042',
+    secret: 'own-request-secret-never-to-be-seen',
+    sessionToken: 'own-request-session-token-never-to-be-seen',
+  };
+
+  it("keeps what a killed task uploaded to an output's own S3Upload: completed with the request's settings", async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: own.bucket }));
+    const upload = new S3Upload({
+      bucket: own.bucket,
+      accessKey: own.accessKey,
+      secret: own.secret,
+      sessionToken: own.sessionToken,
+      region: 'us-east-1',
+      endpoint: moto.endpoint,
+      forcePathStyle: true,
+    });
+    const started = await client.startTrackEgress(
+      'aws-room',
+      new DirectFileOutput({ filepath: 'own/{track_id}', output: { case: 's3', value: upload } }),
+      videoPublisher.videoTrackSid!,
+    );
+    const failed = await killedAfter12s(started.egressId);
+    const file = failed.fileResults[0]!;
+    expect(file.filename).toMatch(/^own\/TR_\w+\.webm$/);
+    expect(file.location).toContain(own.bucket);
+    const object = await s3.send(new GetObjectCommand({ Bucket: own.bucket, Key: file.filename }));
+    const local = join(await mkdtemp(join(tmpdir(), 'ue-s3-')), 'own.webm');
+    await writeFile(local, await object.Body!.transformToByteArray());
+    const frames = await frameNumbers(local);
+    expect(frames.numbers.length / 30).toBeGreaterThanOrEqual(8);
+    expect(frames.undecodable).toBe(0);
+    // Nothing left behind in either bucket: no open upload, no recovery object.
+    const leftovers = await s3.send(new ListObjectsV2Command({ Bucket: own.bucket, Prefix: '_egress-recovery/' }));
+    expect(leftovers.KeyCount ?? 0).toBe(0);
+  }, 60_000);
+
   it('never shows the LiveKit secret or an AWS secret key in logs, errors or EgressInfo', async () => {
-    const secrets = [livekit.apiSecret, moto.env['AWS_SECRET_ACCESS_KEY']!];
+    const secrets = [livekit.apiSecret, moto.env['AWS_SECRET_ACCESS_KEY']!, own.secret, own.sessionToken];
     const infos = JSON.stringify((await client.listEgress()).map((i) => i.toJson()));
     const everything = [infos, ...logs, ...played.flatMap((t) => t.output)].join('\n');
     expect(everything.length).toBeGreaterThan(1000);

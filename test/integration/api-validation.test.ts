@@ -42,6 +42,35 @@ const cases: [string, string, object, string, string][] = [
     'stream url ws://169.254.169.254 is not an allowed destination',
   ],
   [
+    'track: S3 endpoint at the metadata address',
+    'StartTrackEgress',
+    {
+      roomName: 'r',
+      trackId: 'TR_1',
+      file: { filepath: 'x', s3: { bucket: 'b', endpoint: 'http://169.254.169.254' } },
+    },
+    'invalid_argument',
+    's3 endpoint http://169.254.169.254 is not an allowed destination',
+  ],
+  [
+    'room composite: S3 endpoint without a scheme, link-local',
+    'StartRoomCompositeEgress',
+    { roomName: 'r', fileOutputs: [{ filepath: 'x', s3: { bucket: 'b', endpoint: '169.254.170.2:80' } }] },
+    'invalid_argument',
+    's3 endpoint https://169.254.170.2:80 is not an allowed destination',
+  ],
+  [
+    'track: S3 proxy on the ECS credentials address',
+    'StartTrackEgress',
+    {
+      roomName: 'r',
+      trackId: 'TR_1',
+      file: { filepath: 'x', s3: { bucket: 'b', proxy: { url: 'http://[fd00:ec2::254]:3128' } } },
+    },
+    'invalid_argument',
+    's3 proxy http://[fd00:ec2::254]:3128 is not an allowed destination',
+  ],
+  [
     'track: webhook to a link-local address',
     'StartTrackEgress',
     {

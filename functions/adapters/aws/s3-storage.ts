@@ -19,7 +19,7 @@ export const checkpointMs = 4_000;
 export const recoveryPrefix = '_egress-recovery/';
 
 export interface S3StorageOptions {
-  /** Told when an upload opens, so its recovery data can be recorded (deployment bucket only). */
+  /** Told when an upload opens, so its recovery data can be recorded. */
   readonly onOpen?: (upload: OpenUpload) => void;
 }
 

@@ -19,6 +19,7 @@ import {
   webSource,
 } from './sources.ts';
 import type { SourcePlan } from './sources.ts';
+import type { StorageSpec } from './storage.ts';
 
 // The plan's types, for callers that import only this module.
 export type {
@@ -37,6 +38,12 @@ export type {
   TracksSource,
   WebSource,
 } from './plan-types.ts';
+
+/** The storage settings of every output with its own S3Upload, in output order. */
+export function outputStorages(outputs: PlanOutputs): StorageSpec[] {
+  const specs = [outputs.file?.storage, outputs.segments?.storage, ...outputs.images.map((i) => i.storage)];
+  return specs.filter((spec): spec is StorageSpec => spec !== undefined);
+}
 
 /**
  * Validates an egress request with LiveKit's rules and messages and resolves it into the {@link EgressPlan}
