@@ -2,10 +2,12 @@
  * `npm run bench`: the project's performance figures, measured with real parts on this machine (never by
  * timed assertions in tests). Prints a table and writes `.data/bench/latest.json`.
  *
- * Environment: BENCH_ONLY (comma-separated sections: `websocket`, `files`, `composite`; default all),
+ * Environment: BENCH_ONLY (comma-separated sections: `websocket`, `files`, `composite`, `track-composite`,
+ * `burst`; default all),
  * BENCH_WS_RUNS (default 8), BENCH_WS_SECONDS (default 20), BENCH_TRACKS (20), BENCH_TRACK_SECONDS (30),
  * BENCH_COMPOSITE_SECONDS (30), BENCH_COMPOSITE_WARMUP_SECONDS (5), BENCH_COMPOSITE_RUNS (3),
- * BENCH_TRACK_COMPOSITE_SECONDS (60; 600 for the ten-minute drift figure). The sections
+ * BENCH_TRACK_COMPOSITE_SECONDS (60; 600 for the ten-minute drift figure), BENCH_BURST (50 egresses),
+ * BENCH_BURST_SECONDS (30 each). The sections
  * that ran replace theirs in `.data/bench/latest.json`; the others' figures are kept.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -13,6 +15,7 @@ import { cpus } from 'node:os';
 import { startLiveKitServer } from '#bench/livekit-server.ts';
 import { startLocalFixture } from '#bench/local-fixture.ts';
 import { createLogger } from '#shared/logger.ts';
+import { benchBurst } from './burst.ts';
 import { printRoomComposite } from './composite-report.ts';
 import { benchRoomComposite } from './room-composite.ts';
 import { benchTrackComposite } from './track-composite.ts';
@@ -27,7 +30,9 @@ const compositeSeconds = Number(process.env['BENCH_COMPOSITE_SECONDS'] ?? '30');
 const compositeWarmup = Number(process.env['BENCH_COMPOSITE_WARMUP_SECONDS'] ?? '5');
 const compositeRuns = Number(process.env['BENCH_COMPOSITE_RUNS'] ?? '3');
 const trackCompositeSeconds = Number(process.env['BENCH_TRACK_COMPOSITE_SECONDS'] ?? '60');
-const sections = ['websocket', 'files', 'composite', 'track-composite'] as const;
+const burstCount = Number(process.env['BENCH_BURST'] ?? '50');
+const burstSeconds = Number(process.env['BENCH_BURST_SECONDS'] ?? '30');
+const sections = ['websocket', 'files', 'composite', 'track-composite', 'burst'] as const;
 const only = (process.env['BENCH_ONLY'] ?? '')
   .split(',')
   .map((s) => s.trim())
@@ -150,6 +155,30 @@ try {
     if (s.minuteMediansMs.length > 1)
       console.log(`| A/V median offset by minute | ${s.minuteMediansMs.join(', ')} ms | |`);
     figures['trackComposite'] = tc;
+  }
+  if (wanted('burst')) {
+    console.log(
+      `\n[bench] burst: ${burstCount} track egresses started back to back (3/5 Opus files, 1/5 VP8 files, 1/5 WebSocket), 10 publishers, ${burstSeconds} s each`,
+    );
+    const b = await benchBurst(livekit, local, { count: burstCount, publisherCount: 10, seconds: burstSeconds });
+    console.log('');
+    console.log(`| Burst of ${b.egresses} track egresses | value | target |`);
+    console.log('| --- | --- | --- |');
+    console.log(
+      `| API call → ACTIVE, p50 / p95 / max | ${fmt(b.toActiveMs.p50)} / ${fmt(b.toActiveMs.p95)} / ${fmt(b.toActiveMs.max)} ms | p95 ≤ 10000 ms |`,
+    );
+    console.log(`| the start call itself, p50 / p95 | ${fmt(b.startCallMs.p50)} / ${fmt(b.startCallMs.p95)} ms | |`);
+    console.log(
+      `| task CPU from spawn to ACTIVE, p50 / p95 | ${fmt(b.startupCpuSeconds.p50, 2)} / ${fmt(b.startupCpuSeconds.p95, 2)} s | ≤ 0.2 s |`,
+    );
+    console.log(`| start calls failed / COMPLETE | ${b.startFailures} / ${b.complete} of ${b.egresses} | 0 / all |`);
+    console.log(`| files with decode errors (lines) | ${b.filesWithDecodeErrors} (${b.decodeErrorLines}) | 0 |`);
+    const d = b.durationErrorS;
+    console.log(
+      `| file duration − (ACTIVE → stop), min / max, Opus; VP8 | ${fmt(d.opus.min, 3)} / ${fmt(d.opus.max, 3)}; ${fmt(d.vp8.min, 3)} / ${fmt(d.vp8.max, 3)} s | ±0.05 s |`,
+    );
+    console.log(`| WebSockets short of PCM (< 90 % of wall time) | ${b.shortWebSockets} | 0 |`);
+    figures['burst'] = b;
   }
   await mkdir('.data/bench', { recursive: true });
   await writeFile(latestFile, JSON.stringify({ ...(await previousFigures()), ...figures }, null, 2));

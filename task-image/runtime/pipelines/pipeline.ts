@@ -22,8 +22,11 @@ export interface PipelineContext {
   readonly token: string;
   /** Output storage: an output's own S3Upload, or the deployment's default (bucket or local folder). */
   readonly storage: StorageResolver;
-  /** Call once, when the first media has been written to an output: the egress becomes ACTIVE. */
-  readonly onActive: (patch?: InfoPatch) => void;
+  /**
+   * Call once, when the first media has been written to an output: the egress becomes ACTIVE, as of
+   * `atMs` when given (the moment of that media; else when the record is written).
+   */
+  readonly onActive: (patch?: InfoPatch, atMs?: number) => void;
   /** Results changed while running (stream started/failed…). */
   readonly onUpdate: (patch: InfoPatch) => void;
   /** The pipeline has begun to end by itself (source closed…): the egress becomes ENDING. */

@@ -108,8 +108,10 @@ export class TrackFilePipeline extends StoppablePipeline {
       requestKeyFrame: () => track.requestKeyFrame(),
       stopHoldMs,
       onFirstWrite: () => {
-        startedAt.ns = nowNanos();
-        this.ctx.onActive(fileResult(key, '', 0, startedAt.ns, 0n, 0n));
+        const at = Date.now();
+        startedAt.ns = nowNanos(at);
+        // As of the first frame: the file's zero, which the stop cut is measured from.
+        this.ctx.onActive(fileResult(key, '', 0, startedAt.ns, 0n, 0n), at);
       },
       onError: (err) => {
         failure = err;

@@ -51,7 +51,7 @@ export async function runEgressSession(deps: SessionDeps): Promise<number> {
       livekitUrl: deps.livekitUrl,
       token,
       storage: deps.storage((upload) => void reporter.recordUpload(upload)),
-      onActive: (patch) => void reporter.active(patch),
+      onActive: (patch, atMs) => void reporter.active(patch, atMs),
       onUpdate: (patch) => void reporter.update(patch),
       onEnding: (reason) => void reporter.ending(reason),
     });

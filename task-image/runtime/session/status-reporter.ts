@@ -22,9 +22,12 @@ export class StatusReporter {
     private readonly logger: Logger,
   ) {}
 
-  /** STARTING → ACTIVE. */
-  active(patch?: InfoPatch): Promise<EgressRecord | undefined> {
-    return this.write({ status: EgressStatus.EGRESS_ACTIVE, ...(patch === undefined ? {} : { patch }) });
+  /**
+   * STARTING → ACTIVE. `atMs`: when the egress became active (its first media), for `updated_at`, so a
+   * slow store write does not move it (clamped to the record's last update).
+   */
+  active(patch?: InfoPatch, atMs?: number): Promise<EgressRecord | undefined> {
+    return this.write({ status: EgressStatus.EGRESS_ACTIVE, ...(patch === undefined ? {} : { patch }) }, atMs);
   }
 
   /** Results changed; the status stays what it is (ACTIVE or ENDING). */
@@ -87,8 +90,11 @@ export class StatusReporter {
     await this.chain.catch(() => undefined);
   }
 
-  private write(change: StatusChange): Promise<EgressRecord | undefined> {
-    return this.enqueue((current) => applyStatus(current, change, Date.now()), statusName(change.status));
+  private write(change: StatusChange, atMs?: number): Promise<EgressRecord | undefined> {
+    return this.enqueue((current) => {
+      const last = Number(current.info.updatedAt / 1_000_000n);
+      return applyStatus(current, change, atMs === undefined ? Date.now() : Math.max(atMs, last));
+    }, statusName(change.status));
   }
 
   private enqueue(
