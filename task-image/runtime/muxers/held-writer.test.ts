@@ -66,6 +66,24 @@ describe('HeldWriter', () => {
     expect(held.droppedPastCut).toBe(16);
   });
 
+  it('keeps a frame only if it ends by the cut; a pause is not taken for a frame length', () => {
+    let now = 1_000_000;
+    const inner = recording();
+    const held = new HeldWriter(inner, { holdMs: 5_000, clockRate: 48_000, now: () => now });
+    held.write(frame(0));
+    now += 20;
+    held.write(frame(1));
+    // A 3 s pause (muted), then one more frame at 3.04 s.
+    now += 3_020;
+    held.write(frame(152));
+    held.cut(1_000_000 + 3_070);
+    held.write(frame(153));
+    held.finish();
+    // Frame 152 (3.04 s) lasts 20 ms, the last interval under a second, so it ends by the cut at 3.07 s;
+    // 153 would end at 3.08 s. (Taken for a frame length, the pause would have dropped 152 too.)
+    expect(inner.written.map((f) => f.data[0])).toEqual([0, 1, 152]);
+  });
+
   it('keeps what was already written when the stop arrives later than the hold', () => {
     let now = 1_000_000;
     const inner = recording();

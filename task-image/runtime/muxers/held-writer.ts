@@ -32,6 +32,9 @@ export class HeldWriter implements ContainerWriter {
   private firstArrivalMs: number | undefined;
   private cutTime: number | undefined;
   private dropped = 0;
+  /** Time between the last two frames, ticks: how long the last frame written will last. */
+  private interval = 0;
+  private lastTime: number | undefined;
 
   constructor(
     private readonly inner: ContainerWriter,
@@ -73,13 +76,17 @@ export class HeldWriter implements ContainerWriter {
       this.firstArrivalMs = now;
       this.options.onFirstFrame?.();
     }
+    // A pause (mute, loss) is not a frame's length: intervals over a second are not taken.
+    const step = this.lastTime === undefined ? 0 : frame.time - this.lastTime;
+    if (step > 0 && step <= this.options.clockRate) this.interval = step;
+    this.lastTime = frame.time;
     this.held.push({ frame, arrivedMs: now });
     this.release(now - this.options.holdMs);
   }
 
   /**
-   * Ends the file at `atMs` (epoch ms): held frames from that point of the timeline on are dropped, and
-   * so is anything written after. A time before the first frame keeps nothing held; frames already
+   * Ends the file at `atMs` (epoch ms): held frames that would last past that point of the timeline are
+   * dropped, and so is anything written after. A time before the first frame keeps nothing held; frames already
    * written (a stop that arrived later than the hold) stay.
    */
   cut(atMs: number): void {
@@ -98,7 +105,8 @@ export class HeldWriter implements ContainerWriter {
       const next = this.held[0];
       if (next === undefined || next.arrivedMs > arrivedBy) return;
       this.held.shift();
-      if (this.cutTime !== undefined && next.frame.time >= this.cutTime) this.dropped += 1;
+      // A frame lasts until the next: it is kept only if it ends by the cut.
+      if (this.cutTime !== undefined && next.frame.time + this.interval > this.cutTime) this.dropped += 1;
       else this.inner.write(next.frame);
     }
   }

@@ -21,9 +21,10 @@ import {
 
 /**
  * How long frames wait before they are written: more than a stop takes to reach the task (the session's
- * 200 ms control poll and a store read), so the file ends at the time StopEgress was called.
+ * 200 ms control poll and a store read, and a busy moment of the machine: one CI run noticed a stop 0.78 s
+ * late), so the file ends at the time StopEgress was called. A task killed mid-recording loses it too.
  */
-const stopHoldMs = 500;
+const stopHoldMs = 1000;
 
 /**
  * Track egress to a file with no transcoding: the raw-RTP subscriber hands packets to the container writer
