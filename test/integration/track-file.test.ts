@@ -48,7 +48,9 @@ describe('track egress to files without transcoding (real LiveKit, rtc-node publ
   const start = async (name: string, trackId: string): Promise<Run> => {
     const output = new DirectFileOutput({ filepath: `tracks/{publisher_identity}/{track_type}-{track_id}` });
     const info = await client.startTrackEgress('files', output, trackId);
-    const active = await waitForStatus(client, info.egressId, EgressStatus.EGRESS_ACTIVE, 5_000);
+    // Five egresses start at once beside four publishers on two cores, each video waiting for its first key
+    // frame; the wait is generous (one CI run took over 5 s), the file's duration is checked against ACTIVE.
+    const active = await waitForStatus(client, info.egressId, EgressStatus.EGRESS_ACTIVE, 15_000);
     return { name, egressId: info.egressId, activeAt: Number(active.updatedAt / 1_000_000n), stopAt: 0 };
   };
 
