@@ -11,15 +11,8 @@ import type { UploadRecovery } from '#ports/upload-recovery.ts';
 export class RequestUploadRecovery implements UploadRecovery {
   async recover(upload: OpenUpload, storage?: StorageSpec): Promise<StoredObject | undefined> {
     if (storage === undefined) return undefined;
-    const [{ S3UploadRecovery }, { s3ClientFor }] = await Promise.all([
-      import('#adapters/aws/s3-upload-recovery.ts'),
-      import('#adapters/aws/s3-client-for.ts'),
-    ]);
-    const client = s3ClientFor(storage);
-    try {
-      return await new S3UploadRecovery(client, () => client).recover(upload);
-    } finally {
-      client.destroy();
-    }
+    const { S3UploadRecovery } = await import('#adapters/aws/s3-upload-recovery.ts');
+    // It builds the request's client (and destroys it after); its default client is never used here.
+    return new S3UploadRecovery().recover(upload, storage);
   }
 }
