@@ -195,4 +195,11 @@ export interface UniversalEgressProps {
    * @default 50
    */
   readonly apiRateLimit?: number;
+  /**
+   * Seconds a task tries to get a broken LiveKit connection back (resume, rejoin) before it finalises its
+   * outputs and fails the egress; the tasks' `EGRESS_RECONNECT_WINDOW_S`. 0 ends an egress at the first break.
+   *
+   * @default 60
+   */
+  readonly reconnectWindowSeconds?: number;
 }

@@ -73,6 +73,8 @@ export interface TaskDefinitionInputs {
   readonly livekitApiKey: string;
   readonly logLevel: LogLevel;
   readonly logRetention: logs.RetentionDays;
+  /** Seconds a task tries to get a broken LiveKit connection back. */
+  readonly reconnectWindowSeconds: number;
   /** The recorder may also run on the EC2 GPU capacity provider. */
   readonly ec2Compatible: boolean;
 }
@@ -114,6 +116,7 @@ export function createTaskDefinitions(scope: Construct, inputs: TaskDefinitionIn
     LIVEKIT_API_KEY: inputs.livekitApiKey,
     LIVEKIT_SECRET_ARN: inputs.secret.secretArn,
     LOG_LEVEL: inputs.logLevel,
+    EGRESS_RECONNECT_WINDOW_S: String(inputs.reconnectWindowSeconds),
     NODE_ENV: 'production',
   };
   const define = (kind: TaskKind, id: string, compatibility: ecs.Compatibility): ecs.TaskDefinition => {

@@ -245,6 +245,7 @@ describe('UniversalEgress resources', () => {
               { Name: 'LIVEKIT_URL', Value: 'wss://livekit.example.com' },
               { Name: 'LIVEKIT_API_KEY', Value: 'APItestkey' },
               { Name: 'LIVEKIT_SECRET_ARN', Value: ref(stack.egress.livekitSecret) },
+              { Name: 'EGRESS_RECONNECT_WINDOW_S', Value: '60' },
             ]) as unknown,
           },
         ],

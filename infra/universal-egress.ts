@@ -102,6 +102,7 @@ export class UniversalEgress extends Construct {
       livekitApiKey: props.livekitApiKey,
       logLevel,
       logRetention,
+      reconnectWindowSeconds: props.reconnectWindowSeconds ?? 60,
       ec2Compatible: compute.gpu !== undefined,
     });
 

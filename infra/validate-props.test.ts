@@ -95,6 +95,8 @@ describe('UniversalEgress props validation', () => {
     expectRejected({ taskSubnets: 'private', natGateways: 0 }, 'natGateways', 'got 0');
     expectRejected({ taskSubnets: 'private', natGateways: 3 }, 'natGateways', 'got 3');
     expectRejected({ apiRateLimit: 0 }, 'apiRateLimit', 'got 0');
+    expectRejected({ reconnectWindowSeconds: 3601 }, 'reconnectWindowSeconds', 'got 3601');
+    expectRejected({ reconnectWindowSeconds: 1.5 }, 'reconnectWindowSeconds', 'got 1.5');
     expectRejected({ accessLogRetentionDays: -1 }, 'accessLogRetentionDays', 'got -1');
     expectRejected({ logLevel: 'verbose' as never }, 'logLevel', "'verbose'");
     expectRejected({ taskSubnets: 'isolated' as never }, 'taskSubnets', "'isolated'");

@@ -50,6 +50,9 @@ export function validateProps(props: UniversalEgressProps): {
     checkWholeNumber('accessLogRetentionDays', props.accessLogRetentionDays, 1);
   }
   if (props.apiRateLimit !== undefined) checkWholeNumber('apiRateLimit', props.apiRateLimit, 1);
+  if (props.reconnectWindowSeconds !== undefined) {
+    checkWholeNumber('reconnectWindowSeconds', props.reconnectWindowSeconds, 0, 3600);
+  }
   const gpu = props.gpuCapacity === undefined ? undefined : resolveGpu(props.gpuCapacity);
   if (gpu !== undefined && taskSubnets !== 'private') {
     throw new UniversalEgressPropsError(

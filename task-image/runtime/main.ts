@@ -32,6 +32,7 @@ async function main(): Promise<number> {
       livekitUrl: config.livekitUrl,
       apiKey: config.apiKey,
       apiSecret: backend.apiSecret,
+      reconnectWindowMs: config.reconnectWindowMs,
       createPipeline,
       storage: (onUploadOpen) => storageResolver(backend.defaultStorage(onUploadOpen), onUploadOpen),
       shutdown: shutdown.signal,

@@ -1,4 +1,4 @@
-import { ConfigError, optionalEnv, requireEnv } from '#shared/env.ts';
+import { ConfigError, intEnv, optionalEnv, requireEnv } from '#shared/env.ts';
 
 /**
  * The environment contract of an egress task — the same in ECS and in local mode. The launcher adds only
@@ -14,6 +14,7 @@ import { ConfigError, optionalEnv, requireEnv } from '#shared/env.ts';
  * | `LIVEKIT_API_KEY` | key of the deployment's key pair |
  * | `LIVEKIT_API_SECRET` / `LIVEKIT_SECRET_ARN` | its secret (local / aws: read from Secrets Manager) |
  * | `EGRESS_TASK_ID` | this task's id if the launcher knows it (local: `local:<pid>`) |
+ * | `EGRESS_RECONNECT_WINDOW_S` | how long a broken room connection is resumed or rejoined before the egress ends, default 60 (0–3600) |
  */
 export interface TaskConfig {
   readonly egressId: string;
@@ -28,6 +29,8 @@ export interface TaskConfig {
   readonly outputDir: string | undefined;
   readonly bucket: string | undefined;
   readonly taskId: string;
+  /** How long a broken room connection is tried to be got back, ms. */
+  readonly reconnectWindowMs: number;
 }
 
 /** Reads and checks the task's environment once at start. */
@@ -48,6 +51,7 @@ export function readTaskConfig(env: NodeJS.ProcessEnv = process.env): TaskConfig
     outputDir: optionalEnv(env, 'EGRESS_OUTPUT_DIR'),
     bucket: optionalEnv(env, 'EGRESS_BUCKET'),
     taskId: optionalEnv(env, 'EGRESS_TASK_ID', `pid:${process.pid}`),
+    reconnectWindowMs: intEnv(env, 'EGRESS_RECONNECT_WINDOW_S', 60, 0, 3600) * 1000,
   };
   if (backend === 'local') {
     requireEnv(env, 'EGRESS_DATA_DIR');

@@ -21,6 +21,14 @@ export interface LiveKitServer {
   stop(): Promise<void>;
 }
 
+/** A server this process started, which it can also crash and start again. */
+export interface ManagedLiveKitServer extends LiveKitServer {
+  /** SIGKILLs the server (a crash: rooms and participants are gone with it). */
+  kill(): Promise<void>;
+  /** Starts it again after {@link kill}: the same ports, keys and config, an empty state. */
+  restart(): Promise<void>;
+}
+
 /** Path of the livekit-server binary that scripts/setup.sh builds. */
 export function livekitServerBinary(): string {
   const fromEnv = process.env['LIVEKIT_SERVER_BIN'];
@@ -51,7 +59,7 @@ export interface StartLiveKitOptions {
  * Starts the real LiveKit server on random loopback ports with a fresh key pair. ICE candidates are limited
  * to 127.0.0.1 (`use_external_ip: false`, `lo` only), so no media or STUN traffic leaves the machine.
  */
-export async function startLiveKitServer(options: StartLiveKitOptions = {}): Promise<LiveKitServer> {
+export async function startLiveKitServer(options: StartLiveKitOptions = {}): Promise<ManagedLiveKitServer> {
   const binary = livekitServerBinary();
   if (!existsSync(binary)) {
     throw new Error(`livekit-server not found at ${binary}: run scripts/setup.sh first`);
@@ -76,7 +84,7 @@ export async function startLiveKitServer(options: StartLiveKitOptions = {}): Pro
 /** The server exited before it answered: its ports were taken meanwhile. */
 class ServerExitedError extends Error {}
 
-async function startOnce(binary: string, options: StartLiveKitOptions): Promise<LiveKitServer> {
+async function startOnce(binary: string, options: StartLiveKitOptions): Promise<ManagedLiveKitServer> {
   const logger = options.logger ?? createLogger({ component: 'livekit-server' });
   const [port, tcpPort, udpPort, stunPort] = [
     await freePort(),
@@ -113,7 +121,9 @@ async function startOnce(binary: string, options: StartLiveKitOptions): Promise<
   ].join('\n');
   const configPath = join(dir, 'livekit.yaml');
   await writeFile(configPath, config, { mode: 0o600 });
-  const proc = new ManagedProcess(binary, ['--config', configPath], { name: 'livekit-server', logger });
+  const launch = (): ManagedProcess =>
+    new ManagedProcess(binary, ['--config', configPath], { name: 'livekit-server', logger });
+  let proc = launch();
   const httpUrl = `http://127.0.0.1:${port}`;
   try {
     await waitForHttp(httpUrl, proc);
@@ -128,6 +138,13 @@ async function startOnce(binary: string, options: StartLiveKitOptions): Promise<
     apiKey,
     apiSecret,
     udpPort,
+    kill: async () => {
+      await proc.stop('SIGKILL');
+    },
+    restart: async () => {
+      proc = launch();
+      await waitForHttp(httpUrl, proc);
+    },
     stop: async () => {
       // The first SIGTERM drains rooms (it waits for participants); a second one forces the exit.
       proc.child.kill('SIGTERM');

@@ -1,3 +1,4 @@
+import { networkInterfaces } from 'node:os';
 import { createLogger } from '#shared/logger.ts';
 import { ManagedProcess, describeExit } from '#shared/managed-process.ts';
 
@@ -40,4 +41,31 @@ export async function runNamespaceScenario<T>(options: NamespaceScenario): Promi
     .at(-1);
   if (line === undefined) throw new Error(`the scenario printed no result (${describeExit(exit)}): ${stdout}`);
   return JSON.parse(line) as T;
+}
+
+/**
+ * Setup of a network namespace with only `lo` and a veth pair whose both ends stay inside: libwebrtc
+ * (rtc-node) gathers no candidates on a loopback interface, so publishers need one address that is not on
+ * `lo`. It is local to the namespace; the pair's peer is the namespace's own, so nothing can leave it.
+ */
+export function vethNamespaceSetup(address: string): string {
+  return [
+    'set -e',
+    'ip link set lo up',
+    'ip link add ue0 type veth peer name ue1',
+    `ip addr add ${address}/24 dev ue0`,
+    'ip link set ue0 up',
+    'ip link set ue1 up',
+    'exec "$@"',
+  ].join('\n');
+}
+
+/** Throws unless this process runs in the namespace {@link vethNamespaceSetup} made (rules must not touch the host). */
+export function assertInVethNamespace(address: string): void {
+  const interfaces = networkInterfaces();
+  const names = Object.keys(interfaces).sort();
+  const ue0 = (interfaces['ue0'] ?? []).map((a) => a.address);
+  if (names.join() !== 'lo,ue0,ue1' || !ue0.includes(address)) {
+    throw new Error(`not in the test's network namespace (interfaces ${names.join()})`);
+  }
 }

@@ -81,7 +81,14 @@ export class SubscriptionFailedError extends LiveKitSubscriberError {
 
 /** Why a live session ended without the caller asking for it. */
 export type DisconnectCause =
-  'leave' | 'signal-closed' | 'signal-error' | 'ping-timeout' | 'peer-failed' | 'negotiation-failed';
+  | 'leave'
+  | 'signal-closed'
+  | 'signal-error'
+  | 'ping-timeout'
+  | 'peer-failed'
+  | 'negotiation-failed'
+  /** Recovery gave up: the window passed without getting the session back, or the server refused us. */
+  | 'connection-lost';
 
 /** The session ended: the server sent Leave, the WebSocket dropped, pings went unanswered, or ICE failed. */
 export class SubscriberDisconnectedError extends LiveKitSubscriberError {

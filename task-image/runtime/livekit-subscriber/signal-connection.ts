@@ -4,7 +4,7 @@
  * refused upgrade is read for the server's own reason ("invalid authorization token") so the error says it.
  */
 import type { PartialMessage } from '@bufbuild/protobuf';
-import type { JoinResponse } from '@livekit/protocol';
+import type { JoinResponse, ReconnectResponse } from '@livekit/protocol';
 import { SignalRequest, SignalResponse } from '@livekit/protocol';
 import WebSocket from 'ws';
 import type { IncomingMessage } from 'node:http';
@@ -31,8 +31,16 @@ export interface OpenSignalOptions {
   readonly signal?: AbortSignal;
 }
 
-/** Builds the `/rtc` URL: auto-subscribe off, protocol {@link signalProtocolVersion}. */
-export function signalUrl(url: string, token: string): string {
+/** A session to resume (LiveKit's `reconnect=1` join): the participant sid the server knows us by. */
+export interface ResumeTarget {
+  readonly participantSid: string;
+}
+
+/**
+ * Builds the `/rtc` URL: auto-subscribe off, protocol {@link signalProtocolVersion}; with `resume`, the
+ * `reconnect=1&sid=…` form that reattaches the socket to the same participant and peer connection.
+ */
+export function signalUrl(url: string, token: string, resume?: ResumeTarget): string {
   const base = new URL(url);
   if (base.protocol === 'http:') base.protocol = 'ws:';
   if (base.protocol === 'https:') base.protocol = 'wss:';
@@ -48,6 +56,10 @@ export function signalUrl(url: string, token: string): string {
     protocol: String(signalProtocolVersion),
     adaptive_stream: '0',
   });
+  if (resume !== undefined) {
+    params.set('reconnect', '1');
+    params.set('sid', resume.participantSid);
+  }
   base.search = params.toString();
   return base.toString();
 }
@@ -85,6 +97,11 @@ export class SignalConnection {
       const next = this.queue.shift();
       if (next !== undefined) this.messageHandler(next);
     }
+  }
+
+  /** Puts a response back at the head of the queue, for the next handler. */
+  requeue(response: SignalResponse): void {
+    this.queue.unshift(response);
   }
 
   /**
@@ -142,41 +159,80 @@ function toBytes(data: WebSocket.RawData): Uint8Array {
   return new Uint8Array(data);
 }
 
+/** What the first response of a new socket means: the result, or a refusal. */
+type FirstResponse<T> = { readonly ok: T } | { readonly refused: string };
+
 /**
  * Opens the WebSocket and waits for the `JoinResponse`. Every failure is a {@link SubscriberConnectError}:
  * `unauthorized` (401/403 with the server's text), `connect-failed` (refused, other status, Leave instead of
  * join), `timeout`, `aborted`. On failure the socket is always terminated.
  */
-export async function openSignalConnection(
+export function openSignalConnection(
   options: OpenSignalOptions,
 ): Promise<{ connection: SignalConnection; join: JoinResponse }> {
-  const url = signalUrl(options.url, options.token);
+  return open<JoinResponse>(options, undefined, (first) => {
+    if (first.message.case === 'join') return { ok: first.message.value };
+    return { refused: describeFirst(first) };
+  }).then(({ connection, result }) => ({ connection, join: result }));
+}
+
+/**
+ * Reattaches to an existing session (`reconnect=1`): resolves with the server's `ReconnectResponse`, or with
+ * `undefined` when the server skipped it (the first other message is left queued for the handler). A Leave
+ * instead is a refusal: the session is gone and only a full join can follow.
+ */
+export function resumeSignalConnection(
+  options: OpenSignalOptions,
+  target: ResumeTarget,
+): Promise<{ connection: SignalConnection; reconnect: ReconnectResponse | undefined }> {
+  return open<ReconnectResponse | undefined>(options, target, (first, connection) => {
+    if (first.message.case === 'reconnect') return { ok: first.message.value };
+    if (first.message.case === 'leave') return { refused: describeFirst(first) };
+    connection.requeue(first);
+    return { ok: undefined };
+  }).then(({ connection, result }) => ({ connection, reconnect: result }));
+}
+
+function describeFirst(first: SignalResponse): string {
+  if (first.message.case === 'leave') {
+    return `Leave (reason ${first.message.value.reason}, action ${first.message.value.action})`;
+  }
+  return first.message.case ?? 'empty';
+}
+
+async function open<T>(
+  options: OpenSignalOptions,
+  resume: ResumeTarget | undefined,
+  accept: (first: SignalResponse, connection: SignalConnection) => FirstResponse<T>,
+): Promise<{ connection: SignalConnection; result: T }> {
+  const url = signalUrl(options.url, options.token, resume);
   const where = new URL(options.url).host;
   // ws's own handshake timeout is a backstop only: ours (same budget, started first) names the failure.
   const ws = new WebSocket(url, { handshakeTimeout: options.timeoutMs + 1_000, maxPayload: 16 * 1024 * 1024 });
   const connection = new SignalConnection(ws, options.logger);
   try {
-    const join = await waitForJoin(ws, connection, where, options);
-    return { connection, join };
+    const result = await waitForFirst(ws, connection, where, options, accept);
+    return { connection, result };
   } catch (err) {
     await connection.close(0);
     throw err;
   }
 }
 
-function waitForJoin(
+function waitForFirst<T>(
   ws: WebSocket,
   connection: SignalConnection,
   where: string,
   options: OpenSignalOptions,
-): Promise<JoinResponse> {
+  accept: (first: SignalResponse, connection: SignalConnection) => FirstResponse<T>,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const fail = (err: SubscriberConnectError): void => {
       cleanup();
       reject(err);
     };
     const timer = setTimeout(
-      () => fail(new SubscriberConnectError('timeout', `no JoinResponse from ${where} within ${options.timeoutMs} ms`)),
+      () => fail(new SubscriberConnectError('timeout', `no answer from ${where} within ${options.timeoutMs} ms`)),
       options.timeoutMs,
     );
     const onAbort = (): void =>
@@ -202,14 +258,11 @@ function waitForJoin(
     options.signal?.addEventListener('abort', onAbort, { once: true });
     ws.on('unexpected-response', onRefused).on('error', onError).on('close', onClose);
     connection.onMessage((first) => {
-      if (first.message.case === 'join') {
-        cleanup();
-        resolve(first.message.value);
-        return;
-      }
-      const detail =
-        first.message.case === 'leave' ? `Leave (reason ${first.message.value.reason})` : first.message.case;
-      fail(new SubscriberConnectError('connect-failed', `LiveKit at ${where} refused the join: ${detail ?? 'empty'}`));
+      cleanup();
+      const answer = accept(first, connection);
+      if ('ok' in answer) resolve(answer.ok);
+      else
+        reject(new SubscriberConnectError('connect-failed', `LiveKit at ${where} refused the join: ${answer.refused}`));
     });
   });
 }

@@ -29,7 +29,15 @@ export interface SenderReport {
 }
 
 /** Why a subscription ended. */
-export type TrackEndReason = 'unpublished' | 'participant-left' | 'unsubscribed' | 'disconnected' | 'closed';
+export type TrackEndReason =
+  | 'unpublished'
+  | 'participant-left'
+  | 'unsubscribed'
+  /** The server ended the session (room deleted, participant removed). */
+  | 'disconnected'
+  /** The connection to LiveKit broke and could not be got back in the reconnect window. */
+  | 'connection-lost'
+  | 'closed';
 
 /** Counters of one subscription. */
 export interface TrackStats {
@@ -66,7 +74,7 @@ export class SubscribedTrack {
   private readonly mutes: Listeners<[boolean]>;
   private readonly ends: Listeners<[TrackEndReason]>;
   private readonly early: RtpPacket[] = [];
-  private readonly loss: LossWatch;
+  private loss: LossWatch;
   private readonly detach: Unsubscribe[] = [];
   private ssrc: number | undefined;
   private lastPliAt = 0;
@@ -77,8 +85,8 @@ export class SubscribedTrack {
 
   constructor(
     readonly info: RemoteTrack,
-    private readonly negotiated: () => readonly RtpCodec[],
-    private readonly receiver: RTCRtpReceiver,
+    private negotiated: () => readonly RtpCodec[],
+    private receiver: RTCRtpReceiver,
     track: MediaStreamTrack,
     private readonly logger: Logger,
     private readonly onUnsubscribe: (track: SubscribedTrack) => Promise<void>,
@@ -90,7 +98,31 @@ export class SubscribedTrack {
     this.reports = new Listeners('senderReport', logger);
     this.mutes = new Listeners('muted', logger);
     this.ends = new Listeners('ended', logger);
-    this.loss = new LossWatch({ maxWaitMs: 250, maxGap: 500, onLoss: (n) => this.lossDetected(n) });
+    this.loss = this.newLossWatch();
+    this.listen(track);
+  }
+
+  /**
+   * @internal After a rejoin the track arrives on a new peer connection: RTP continues from there, to the
+   * same listeners (a new SSRC and sequence space; the first packet asks for a key frame again).
+   */
+  rebind(negotiated: () => readonly RtpCodec[], receiver: RTCRtpReceiver, track: MediaStreamTrack): void {
+    if (this.endReason !== undefined) return;
+    for (const off of this.detach.splice(0)) off();
+    this.negotiated = negotiated;
+    this.receiver = receiver;
+    this.ssrc = undefined;
+    this.keyFrameSeen = false;
+    this.loss = this.newLossWatch();
+    this.listen(track);
+    this.logger.info('track subscription restored', { trackSid: this.trackSid });
+  }
+
+  private newLossWatch(): LossWatch {
+    return new LossWatch({ maxWaitMs: 250, maxGap: 500, onLoss: (n) => this.lossDetected(n) });
+  }
+
+  private listen(track: MediaStreamTrack): void {
     const rtpSub = track.onReceiveRtp.subscribe((packet) => this.receive(packet));
     const rtcpSub = track.onReceiveRtcp.subscribe((packet) => {
       if (packet.type === 200) this.senderReport(packet);

@@ -3,7 +3,7 @@
  */
 import type { SignalResponse } from '@livekit/protocol';
 import type { Logger } from '#shared/logger.ts';
-import type { SubscriberDisconnectedError } from './errors.ts';
+import type { DisconnectCause, SubscriberDisconnectedError } from './errors.ts';
 import type { TypedEvents } from './listeners.ts';
 import type { RemoteParticipant, RemoteTrack, RoomChange } from './room-state.ts';
 import type { Subscriptions } from './subscriptions.ts';
@@ -15,6 +15,10 @@ export interface SubscriberEvents extends Record<string, unknown[]> {
   trackUnpublished: [track: RemoteTrack];
   trackMuted: [track: RemoteTrack, muted: boolean];
   participantLeft: [participant: RemoteParticipant];
+  /** The signalling socket or the media path broke; the session is being resumed or rejoined. */
+  reconnecting: [cause: DisconnectCause];
+  /** The session is back; subscribed tracks continue (after a rejoin, once each has arrived again). */
+  reconnected: [];
   /** The session ended; `error` is undefined when {@link LiveKitSubscriber.close} ended it. */
   disconnected: [error: SubscriberDisconnectedError | undefined];
 }
@@ -34,6 +38,7 @@ export function applyRoomChanges(
     switch (change.type) {
       case 'trackPublished':
         waiters.found(change.track);
+        subscriptions.republished(change.track);
         events.emit('trackPublished', change.track);
         break;
       case 'trackUnpublished': {

@@ -159,6 +159,8 @@ describe('a live session ends', () => {
     await expect(subscriber.subscribe(publication.trackSid)).rejects.toBe(err);
   });
 
+  // Without a reconnect window (0) a broken session ends at once; with one it is resumed first
+  // (subscriber-recovery.test.ts).
   test('fails with ping-timeout when the server stops answering, after pinging as asked', async () => {
     const port = await freePort();
     const wss = new WebSocketServer({ host: '127.0.0.1', port });
@@ -178,7 +180,12 @@ describe('a live session ends', () => {
         if (request.message.case === 'pingReq') pings.push(request.message.value.timestamp);
       });
     });
-    const subscriber = await LiveKitSubscriber.connect({ url: `ws://127.0.0.1:${port}`, token: 'x', logger });
+    const subscriber = await LiveKitSubscriber.connect({
+      url: `ws://127.0.0.1:${port}`,
+      token: 'x',
+      logger,
+      reconnectWindowMs: 0,
+    });
     cleanup.push(() => subscriber.close());
     const started = Date.now();
     const err = await new Promise<unknown>((resolve) => subscriber.on('disconnected', resolve));
@@ -200,7 +207,12 @@ describe('a live session ends', () => {
       socket.send(new SignalResponse({ message: { case: 'join', value: join } }).toBinary());
       setTimeout(() => socket.terminate(), 200);
     });
-    const subscriber = await LiveKitSubscriber.connect({ url: `ws://127.0.0.1:${port}`, token: 'x', logger });
+    const subscriber = await LiveKitSubscriber.connect({
+      url: `ws://127.0.0.1:${port}`,
+      token: 'x',
+      logger,
+      reconnectWindowMs: 0,
+    });
     cleanup.push(() => subscriber.close());
     const waiting = subscriber.waitForTrack('TR_x', 10_000).catch((err: unknown) => err);
     const err = await new Promise<unknown>((resolve) => subscriber.on('disconnected', resolve));

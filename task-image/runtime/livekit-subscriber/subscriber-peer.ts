@@ -39,6 +39,7 @@ export class SubscriberPeer {
   private readonly codecs = subscriberCodecs();
   private readonly midToTrackSid = new Map<string, string>();
   private negotiation: Promise<void> = Promise.resolve();
+  private answered = 0;
   private failed = false;
   private closed = false;
 
@@ -73,6 +74,30 @@ export class SubscriberPeer {
       const { unSubscribe } = this.pc.connectionStateChange.subscribe((state) => {
         if (settle(state)) unSubscribe();
       });
+    });
+  }
+
+  /**
+   * After a resumed signalling session: resolves once the peer is connected and has answered a new offer
+   * (LiveKit restarts ICE on resume), or has stayed connected for `quietMs` without one; rejects when it
+   * failed or closed. A peer that never negotiated (nothing subscribed yet) has nothing to reconnect.
+   * Polls (50 ms); the caller bounds the wait.
+   */
+  reconnected(quietMs = 2_000): Promise<void> {
+    const since = this.answered;
+    if (since === 0 && !this.failed && !this.closed) return Promise.resolve();
+    const started = Date.now();
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        if (this.failed || this.closed) {
+          reject(new Error(`subscriber peer ${this.failed ? 'failed' : 'closed'}`));
+          return;
+        }
+        const offered = this.answered > since || Date.now() - started >= quietMs;
+        if (offered && this.pc.connectionState === 'connected') resolve();
+        else setTimeout(check, 50).unref();
+      };
+      check();
     });
   }
 
@@ -119,6 +144,7 @@ export class SubscriberPeer {
       await this.pc.setLocalDescription(answer);
       if (this.closed) return;
       this.options.sendAnswer(this.pc.localDescription?.sdp ?? answer.sdp, offer.id);
+      this.answered++;
     } catch (err) {
       if (!this.closed) this.fail(err instanceof Error ? err : new Error(String(err)), 'negotiation-failed');
     }

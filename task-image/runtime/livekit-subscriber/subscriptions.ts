@@ -21,12 +21,41 @@ interface Pending {
 export class Subscriptions {
   private readonly pending = new Map<string, Pending>();
   private readonly live = new Map<string, SubscribedTrack>();
+  /** Live subscriptions waiting to arrive on a new peer connection after a rejoin. */
+  private readonly stale = new Set<string>();
 
   constructor(
     private readonly send: (message: SignalMessage) => void,
-    private readonly peer: SubscriberPeer,
+    private readonly peer: () => SubscriberPeer,
     private readonly logger: Logger,
   ) {}
+
+  /**
+   * After a rejoin: every live subscription is asked for again on the new session, where its track is
+   * published now (`find`); the others wait for {@link republished}.
+   */
+  resubscribeAll(find: (trackSid: string) => RemoteTrack | undefined): void {
+    for (const sid of this.live.keys()) {
+      this.stale.add(sid);
+      const track = find(sid);
+      if (track !== undefined) this.request(track, true);
+    }
+  }
+
+  /** A track was published (again): a subscription waiting for it after a rejoin asks for it. */
+  republished(track: RemoteTrack): void {
+    if (this.stale.has(track.sid)) this.request(track, true);
+  }
+
+  /** Whether some live subscription has not arrived again since the rejoin. */
+  hasStale(): boolean {
+    return this.stale.size > 0;
+  }
+
+  /** Track sids of the live subscriptions that have not come back since the rejoin. */
+  staleSids(): string[] {
+    return [...this.stale];
+  }
 
   /** The live subscription of a track, if any. */
   get(trackSid: string): SubscribedTrack | undefined {
@@ -51,7 +80,7 @@ export class Subscriptions {
     this.request(track, true);
     try {
       const subscribed = await Promise.race([arrival, deadline]);
-      await Promise.race([this.peer.connected(), deadline]);
+      await Promise.race([this.peer().connected(), deadline]);
       return subscribed;
     } catch (err) {
       this.pending.delete(track.sid);
@@ -67,6 +96,12 @@ export class Subscriptions {
 
   /** A track arrived on the peer connection: completes its pending subscription, if any. */
   trackArrived(peerTrack: PeerTrack): void {
+    const restored = this.stale.has(peerTrack.trackSid) ? this.live.get(peerTrack.trackSid) : undefined;
+    if (restored !== undefined) {
+      this.stale.delete(peerTrack.trackSid);
+      restored.rebind(() => mediaCodecs(peerTrack.transceiver.codecs), peerTrack.transceiver.receiver, peerTrack.track);
+      return;
+    }
     const pending = this.pending.get(peerTrack.trackSid);
     if (pending === undefined) {
       this.logger.debug('track arrived without a pending subscription', { trackSid: peerTrack.trackSid });
@@ -100,6 +135,7 @@ export class Subscriptions {
   /** Ends the subscription of a track that is gone, and fails a pending one. */
   trackGone(trackSid: string, reason: TrackEndReason): void {
     this.reject(trackSid, new SubscriptionFailedError(trackSid, `track ${trackSid} went away (${reason})`));
+    this.stale.delete(trackSid);
     this.live.get(trackSid)?.end(reason);
     this.live.delete(trackSid);
   }
@@ -114,6 +150,7 @@ export class Subscriptions {
     for (const sid of [...this.pending.keys()]) this.reject(sid, err);
     for (const track of this.live.values()) track.end(reason);
     this.live.clear();
+    this.stale.clear();
   }
 
   private unsubscribe(trackSid: string): Promise<void> {

@@ -1,4 +1,5 @@
 import type { EgressInfo } from '@livekit/protocol';
+import type { EgressError } from '#domain/errors.ts';
 import type { EgressPlan } from '#domain/request/plan.ts';
 import type { StoredRequest } from '#domain/egress-record.ts';
 import type { Logger } from '#shared/logger.ts';
@@ -20,6 +21,8 @@ export interface PipelineContext {
   /** LiveKit server URL and the recorder's join token. */
   readonly livekitUrl: string;
   readonly token: string;
+  /** How long a broken room connection is resumed or rejoined before the egress ends, ms. */
+  readonly reconnectWindowMs: number;
   /** Output storage: an output's own S3Upload, or the deployment's default (bucket or local folder). */
   readonly storage: StorageResolver;
   /**
@@ -38,6 +41,11 @@ export interface PipelineEnd {
   readonly reason: EndReason;
   /** Final results (file/stream results, durations). */
   readonly patch: InfoPatch;
+  /**
+   * Set when the outputs were finalised but the egress still failed (the room connection was lost and not
+   * got back): FAILED with this error, the results kept.
+   */
+  readonly failure?: EgressError;
 }
 
 /**

@@ -1,6 +1,6 @@
-import { AudioStream, RoomEvent } from '@livekit/rtc-node';
+import { AudioStream, RoomEvent, type AudioFrame } from '@livekit/rtc-node';
 import { StreamInfo, StreamInfo_Status } from '@livekit/protocol';
-import { EgressError } from '#domain/errors.ts';
+import { EgressError, describeError } from '#domain/errors.ts';
 import { nowNanos } from '#domain/egress-record.ts';
 import type { StreamUrl } from '#domain/request/stream-url.ts';
 import { isAudio, RtcRoom, type FoundTrack } from '../sources/rtc-room.ts';
@@ -24,7 +24,7 @@ export class TrackWebSocketPipeline extends StoppablePipeline {
 
   async run(): Promise<PipelineEnd> {
     const log = this.ctx.logger;
-    const room = await RtcRoom.connect(this.ctx.livekitUrl, this.ctx.token, log);
+    const room = await RtcRoom.connect(this.ctx.livekitUrl, this.ctx.token, log, this.ctx.reconnectWindowMs);
     let sink: WebSocketSink | undefined;
     try {
       const found = await room.waitForTrack(this.trackId, trackWaitMs, this.stopping.signal);
@@ -43,39 +43,49 @@ export class TrackWebSocketPipeline extends StoppablePipeline {
   }
 
   private async stream(room: RtcRoom, found: FoundTrack, sink: WebSocketSink): Promise<PipelineEnd> {
-    const track = await room.subscribe(found);
-    const stream = new AudioStream(track, { sampleRate: pcmSampleRate, numChannels: pcmChannels });
-    const reader = stream.getReader();
     const filler = new PcmGapFiller((samples) => sink.writePcm(samples));
     const startedAt = { ns: 0n };
     const onMute = mutedListener(found, sink);
     room.room.on(RoomEvent.TrackMuted, onMute.muted).on(RoomEvent.TrackUnmuted, onMute.unmuted);
     if (found.publication.muted === true) sink.sendMuted(true);
-    const ended = Promise.race([
-      room.watchEnd(found, this.stopping.signal).then(() => this.stop('Source closed')),
-      this.stopped(),
-    ]);
     let failure: EgressError | undefined;
     sink.onFailure((err) => {
       failure = err;
       this.stopping.abort();
     });
-    const pump = (async () => {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done || this.stopping.signal.aborted) return;
-        filler.frame(value.data);
-        if (startedAt.ns === 0n) {
-          startedAt.ns = nowNanos();
-          this.ctx.onActive(streamStarted(this.target.redactedUrl, startedAt.ns));
-        }
-      }
-    })();
+    const pumps: Promise<void>[] = [];
+    let reader: ReadableStreamDefaultReader<AudioFrame> | undefined;
+    // One subscription at a time: the first, and after a reconnect the track found again. The gap filler
+    // writes silence in between, so the stream stays as long as the time that passed.
+    const follow = async (current: FoundTrack): Promise<void> => {
+      const track = await room.subscribe(current);
+      await reader?.cancel().catch(() => undefined);
+      if (this.stopping.signal.aborted) return;
+      const next = new AudioStream(track, { sampleRate: pcmSampleRate, numChannels: pcmChannels }).getReader();
+      reader = next;
+      pumps.push(this.pump(next, filler, startedAt));
+    };
+    const resubscribe = (again: FoundTrack): void => {
+      this.ctx.logger.info('track back after reconnect: subscribing again', { track: again.publication.sid });
+      follow(again).catch((err: unknown) =>
+        room.lose(`could not subscribe again after reconnecting: ${describeError(err)}`),
+      );
+    };
+    const ended = Promise.race([
+      room.watchEnd(found, this.stopping.signal, resubscribe).then((end) => {
+        if (end === 'connection lost') {
+          failure ??= room.lost ?? new EgressError('unavailable', 'lost the connection to the room');
+          this.stopping.abort();
+        } else this.stop('Source closed');
+      }),
+      this.stopped(),
+    ]);
+    await follow(found);
     await ended;
     if (this.stopReason !== 'Aborted' && failure === undefined) this.ctx.onEnding(this.stopReason ?? 'Source closed');
     filler.stop();
-    await reader.cancel().catch(() => undefined);
-    await pump.catch(() => undefined);
+    await reader?.cancel().catch(() => undefined);
+    await Promise.all(pumps.map((p) => p.catch(() => undefined)));
     room.room.off(RoomEvent.TrackMuted, onMute.muted).off(RoomEvent.TrackUnmuted, onMute.unmuted);
     const endedAt = nowNanos();
     if (failure !== undefined) {
@@ -88,6 +98,22 @@ export class TrackWebSocketPipeline extends StoppablePipeline {
       reason: this.stopReason ?? 'Source closed',
       patch: streamEnded(this.target.redactedUrl, startedAt.ns, endedAt),
     };
+  }
+
+  private async pump(
+    reader: ReadableStreamDefaultReader<AudioFrame>,
+    filler: PcmGapFiller,
+    startedAt: { ns: bigint },
+  ): Promise<void> {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done || this.stopping.signal.aborted) return;
+      filler.frame(value.data);
+      if (startedAt.ns === 0n) {
+        startedAt.ns = nowNanos();
+        this.ctx.onActive(streamStarted(this.target.redactedUrl, startedAt.ns));
+      }
+    }
   }
 }
 

@@ -4,7 +4,7 @@ import type { EgressRecord, OpenUpload } from '#domain/egress-record.ts';
 import { resolvePlan } from '#domain/request/plan.ts';
 import { isTerminal, statusName } from '#domain/status.ts';
 import type { EgressStore } from '#ports/egress-store.ts';
-import type { Logger } from '#shared/logger.ts';
+import { registerSecret, type Logger } from '#shared/logger.ts';
 import { updateRecord } from '#use-cases/update-record.ts';
 import type { Pipeline, PipelineContext } from '../pipelines/pipeline.ts';
 import type { StorageResolver } from '../outputs/storage-resolver.ts';
@@ -20,6 +20,8 @@ export interface SessionDeps {
   readonly livekitUrl: string;
   readonly apiKey: string;
   readonly apiSecret: string;
+  /** How long a broken room connection is tried to be got back, ms. */
+  readonly reconnectWindowMs: number;
   /** Builds the pipeline for a plan (one factory, chosen by request type and outputs). */
   readonly createPipeline: (context: PipelineContext) => Promise<Pipeline>;
   /** Output storage; `onUploadOpen` hears of every recoverable upload the task opens. */
@@ -43,6 +45,8 @@ export async function runEgressSession(deps: SessionDeps): Promise<number> {
   try {
     const plan = resolvePlan(record.request);
     const token = await recorderToken(deps.apiKey, deps.apiSecret, deps.egressId, plan.roomName);
+    // Masked in every log line from here on: it sits in the template page's URL, which Chromium may print.
+    registerSecret(token);
     pipeline = await deps.createPipeline({
       egressId: deps.egressId,
       plan,
@@ -50,6 +54,7 @@ export async function runEgressSession(deps: SessionDeps): Promise<number> {
       logger: log,
       livekitUrl: deps.livekitUrl,
       token,
+      reconnectWindowMs: deps.reconnectWindowMs,
       storage: deps.storage((upload) => void reporter.recordUpload(upload)),
       onActive: (patch, atMs) => void reporter.active(patch, atMs),
       onUpdate: (patch) => void reporter.update(patch),
@@ -70,6 +75,12 @@ export async function runEgressSession(deps: SessionDeps): Promise<number> {
     if (deps.shutdown.aborted) onShutdown();
     deps.shutdown.addEventListener('abort', onShutdown, { once: true });
     const end = await running.run();
+    if (end.failure !== undefined) {
+      log.error('egress failed; outputs finalised', { error: end.failure.message, code: end.failure.code });
+      await reporter.failed(end.failure, end.patch);
+      await reporter.flush();
+      return 1;
+    }
     await (end.reason === 'Session limit reached'
       ? reporter.limitReached(end.patch)
       : reporter.complete(end.reason, end.patch));

@@ -23,8 +23,11 @@ export interface TrackMediaEvents {
   /** A decoded picture and when libwebrtc means it to be shown (`performance.now()` milliseconds). */
   readonly onVideo: (picture: I420Picture, renderAtMs: number) => void;
   readonly onVideoAbsent: () => void;
-  /** The source is over: every selected track unpublished, the participant left, or the room closed. */
-  readonly onEnd: (end: SourceEnd) => void;
+  /**
+   * The source is over: every selected track unpublished, the participant left, the room closed, or the
+   * connection lost (`lost` says why: the egress fails once its outputs are finalised).
+   */
+  readonly onEnd: (end: SourceEnd, lost?: EgressError) => void;
 }
 
 /** How long a participant egress waits for the participant's tracks once the participant is there. */
@@ -58,9 +61,14 @@ export class TrackMediaSource {
     url: string,
     token: string,
     selection: TrackSelection,
-    options: { readonly waitMs: number; readonly signal: AbortSignal; readonly logger: Logger },
+    options: {
+      readonly waitMs: number;
+      readonly signal: AbortSignal;
+      readonly logger: Logger;
+      readonly reconnectWindowMs: number;
+    },
   ): Promise<TrackMediaSource> {
-    const room = await RtcRoom.connect(url, token, options.logger);
+    const room = await RtcRoom.connect(url, token, options.logger, options.reconnectWindowMs);
     const source = new TrackMediaSource(room, selection, options.logger);
     try {
       await source.waitForSelection(options.waitMs, options.signal);
@@ -75,16 +83,25 @@ export class TrackMediaSource {
   start(events: TrackMediaEvents): void {
     this.events = events;
     const onPublished = (publication: RemoteTrackPublication, participant: RemoteParticipant): void => {
+      // Published again by the SDK's reconnect: subscribed once it is over (a request sent before is lost).
+      if (this.room.reconnecting) return;
       const slot = this.slotFor(publication, participant);
       if (slot !== undefined && !this.current.has(slot)) this.attach(slot, publication);
     };
     const onUnpublished = (publication: RemoteTrackPublication): void => this.detach(publication);
     // An unmute needs nothing: the frames come again and replace the silence or black.
     const onMuted = (publication: { sid?: string | undefined }): void => this.muted(publication.sid);
+    // While the SDK reconnects it drops every participant and track, then publishes them again: not an end.
     const onLeft = (participant: RemoteParticipant): void => {
-      if (this.selection.participant === participant.identity) this.end('participant left');
+      if (this.selection.participant === participant.identity && !this.room.reconnecting) this.end('participant left');
     };
-    const onDisconnected = (): void => this.end('room disconnected');
+    const onDisconnected = (): void => {
+      if (this.room.lost === undefined) this.end('room disconnected');
+    };
+    this.offRoom.push(
+      this.room.onLost(() => this.end('connection lost')),
+      this.room.onRestored(() => this.checkBack()),
+    );
     const room = this.room.room;
     room
       .on(RoomEvent.TrackPublished, onPublished)
@@ -145,14 +162,20 @@ export class TrackMediaSource {
         );
       }
     }
+    for (const [slot, publication] of this.publishedSelection()) this.current.set(slot, publication);
+  }
+
+  /** The selected tracks that are published now, by slot. */
+  private publishedSelection(): [Slot, RemoteTrackPublication][] {
+    const found: [Slot, RemoteTrackPublication][] = [];
     for (const [slot, matcher] of [
       ['audio', this.selection.audio],
       ['video', this.selection.video],
     ] as const) {
-      if (matcher === undefined) continue;
-      const publication = this.find(matcher);
-      if (publication !== undefined) this.current.set(slot, publication);
+      const publication = matcher === undefined ? undefined : this.find(matcher);
+      if (publication !== undefined) found.push([slot, publication]);
     }
+    return found;
   }
 
   /** Polls `ready` (room events land between polls) until it holds, the time is up or the stop comes. */
@@ -234,7 +257,31 @@ export class TrackMediaSource {
       else this.events?.onVideoAbsent();
     }
     // A track composite is over once none of its tracks is left; a participant's tracks may come back.
-    if (this.selection.participant === undefined && this.current.size === 0) this.end('track unpublished');
+    const over = this.selection.participant === undefined && this.current.size === 0;
+    if (over && !this.room.reconnecting) this.end('track unpublished');
+  }
+
+  /**
+   * After a reconnect: the selected tracks (or the participant) are normally back already, and are
+   * subscribed again now. What is not back by the end of the reconnect window counts as lost.
+   */
+  private checkBack(): void {
+    for (const [slot, publication] of this.publishedSelection()) {
+      if (!this.current.has(slot)) this.attach(slot, publication);
+    }
+    const back = (): boolean =>
+      this.selection.participant === undefined
+        ? this.current.size > 0
+        : this.participant(this.selection.participant) !== undefined;
+    if (back()) return;
+    this.logger.warn('selected tracks not back after the reconnect; waiting to the end of the window');
+    const timer = setTimeout(
+      () => {
+        if (!back()) this.room.lose('lost the connection to the room: the recorded tracks did not come back');
+      },
+      Math.max(0, this.room.windowEndsAt - Date.now()),
+    );
+    this.offRoom.push(() => clearTimeout(timer));
   }
 
   private muted(sid: string | undefined): void {
@@ -288,7 +335,7 @@ export class TrackMediaSource {
     if (this.ended) return;
     this.ended = true;
     this.logger.info('source ended', { end });
-    this.events?.onEnd(end);
+    this.events?.onEnd(end, end === 'connection lost' ? this.room.lost : undefined);
   }
 }
 
