@@ -53,7 +53,8 @@ export function startEncodedTestStream(
     args.push('-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0', '-b:v', '800k');
   }
   if (audio) args.push('-c:a', 'aac', '-b:a', '128k', '-ac', '2', '-ar', '48000');
-  args.push('-f', 'mpegts', 'pipe:1');
+  // One audio frame per PES, as the composite encoder writes it.
+  args.push('-f', 'mpegts', '-pes_payload_size', '0', 'pipe:1');
   const proc = new ManagedProcess('ffmpeg', args, {
     name: 'ffmpeg test stream',
     logger: createLogger({ component: 'encoded-test-stream' }),

@@ -224,3 +224,26 @@ export async function mediaDuration(file: string): Promise<number> {
   if (!Number.isFinite(first)) throw new MediaCheckError('ffprobe', `no packets in ${file}`);
   return end - first;
 }
+
+/** The longest stretch (s) between consecutive packets of a file's first stream of `kind`, in pts order. */
+export async function largestPacketGap(file: string, kind: 'audio' | 'video'): Promise<number> {
+  const chunks: Buffer[] = [];
+  const select = kind === 'audio' ? 'a:0' : 'v:0';
+  await runTool(
+    'ffprobe',
+    ['-v', 'error', '-select_streams', select, '-show_entries', 'packet=pts_time', '-of', 'csv=p=0', file],
+    {
+      onStdout: (c) => chunks.push(c),
+    },
+  );
+  const times = Buffer.concat(chunks)
+    .toString('utf8')
+    .split('\n')
+    .map(Number)
+    .filter((t) => Number.isFinite(t))
+    .sort((a, b) => a - b);
+  if (times.length < 2) throw new MediaCheckError('ffprobe', `fewer than two ${kind} packets in ${file}`);
+  let gap = 0;
+  for (let i = 1; i < times.length; i++) gap = Math.max(gap, times[i]! - times[i - 1]!);
+  return gap;
+}

@@ -38,6 +38,10 @@ describe('encoderArgs', () => {
     expect(after(args, '-itsoffset', 1)).toBe('-1000.000');
     expect(after(args, '-i', 1)).toBe(':7.0');
     expect(args).toContain('-copyts');
+    // Audio dated by the arrival of its first 10 ms fragment, not by the pulse demuxer's latency estimate.
+    expect(after(args, '-use_wallclock_as_timestamps', 0)).toBe('1');
+    expect(after(args, '-fragment_size', 0)).toBe('1920');
+    expect(args.indexOf('-use_wallclock_as_timestamps')).toBeLessThan(args.indexOf('-i'));
   });
 
   it('encodes H.264 with the plan’s profile, bitrate and a fixed keyframe grid, at a constant frame rate', () => {

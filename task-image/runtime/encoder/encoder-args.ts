@@ -55,6 +55,9 @@ export function encoderFds(spec: EncoderSpec): EncoderFds {
   return { audioIn, pcmOut, extraPipes: (pcmOut ?? audioIn ?? 2) - 2 };
 }
 
+/** 10 ms of s16le stereo at 48 kHz: the pulse input's read size, so the first fragment dates the audio to 10 ms. */
+const pulseFragmentBytes = 1920;
+
 /** Default seconds between keyframes when no output asks for an interval. */
 export const defaultKeyFrameIntervalSec = 4;
 
@@ -69,7 +72,9 @@ export function encoderArgs(spec: EncoderSpec): string[] {
   args.push(...inputs.args);
   if (spec.video) args.push('-map', `${inputs.video}:v`, ...videoCodecArgs(spec.encoding, inputs.videoFilter));
   if (spec.audio) args.push('-map', `${inputs.audio}:a`, ...audioCodecArgs(spec.encoding, inputs.audioFilter));
-  args.push('-f', 'mpegts', '-flush_packets', '1', 'pipe:1');
+  // One audio frame per PES (not ~8 grouped): outputs can be cut at the stop time to the frame.
+  args.push('-f', 'mpegts', '-pes_payload_size', '0', '-flush_packets', '1');
+  args.push('pipe:1');
   const { pcmOut } = encoderFds(spec);
   if (pcmOut !== undefined) {
     args.push('-map', `${inputs.audio}:a`, '-c:a', 'pcm_s16le', '-ar', String(pipedAudioRate));
@@ -92,8 +97,13 @@ function captureInputs(spec: EncoderSpec, input: CaptureInput): Inputs {
   // while the monitor opens.
   if (spec.audio) {
     const offset = -input.epochSec - input.audioDelayMs / 1000;
-    // Live inputs need no probing: a short probe lets the first frame out sooner.
-    args.push('-f', 'pulse', '-probesize', '32', '-analyzeduration', '0', '-thread_queue_size', '1024');
+    // Live inputs need no probing: a short probe lets the first frame out sooner. The audio is timed from
+    // the wall clock at which its first 10 ms fragment arrived (then by counting samples, below): the pulse
+    // demuxer's own stamps (wall clock minus a latency estimate) start 60–650 ms early, by a different
+    // amount each run, and settle only after about a second, so anchoring on them made every recording's
+    // A/V offset a different constant. Arrival is real-time from the first fragment (no backlog).
+    args.push('-f', 'pulse', '-fragment_size', String(pulseFragmentBytes), '-use_wallclock_as_timestamps', '1');
+    args.push('-probesize', '32', '-analyzeduration', '0', '-thread_queue_size', '1024');
     args.push('-itsoffset', offset.toFixed(3));
     args.push('-i', input.audioSource);
   }

@@ -2,6 +2,7 @@ import type { Logger } from '#shared/logger.ts';
 import type { EncodedFanout } from '../sinks/encoded-fanout.ts';
 import type { EncodedSink } from '../sinks/encoded-sink.ts';
 import { TS_PACKET_SIZE, TsProgram } from './ts-packets.ts';
+import type { TsTimeline } from './ts-timeline.ts';
 
 /**
  * Encode once, fan out: the encoder's MPEG-TS goes to every sink, each on its own. A sink added while the
@@ -15,7 +16,16 @@ export class TsFanout implements EncodedFanout {
   private readonly waiting = new Set<EncodedSink>();
   private pending: Buffer = Buffer.alloc(0);
 
-  constructor(private readonly logger: Logger) {}
+  constructor(
+    private readonly logger: Logger,
+    /** Told the PTS of every PES the stream carries, when the outputs need the media time. */
+    private readonly timeline?: TsTimeline,
+  ) {}
+
+  /** PIDs of the stream's elementary streams (known once its PMT was seen). */
+  get mediaPids(): ReadonlySet<number> {
+    return this.program.mediaPids;
+  }
 
   add(sink: EncodedSink): void {
     if (this.active.has(sink)) return;
@@ -46,6 +56,8 @@ export class TsFanout implements EncodedFanout {
     let joinAt = -1;
     for (let offset = 0; offset < packets.length; offset += TS_PACKET_SIZE) {
       if (this.program.observe(packets, offset) && joinAt < 0) joinAt = offset;
+      const pes = this.timeline === undefined ? undefined : this.program.pesStart(packets, offset);
+      if (pes !== undefined) this.timeline?.observe(pes.pid, pes.pts);
     }
     for (const sink of this.active) sink.write(packets);
     const header = this.program.header;

@@ -89,6 +89,20 @@ export class TsProgram {
   private pmtPid: number | undefined;
   private videoPid: number | undefined;
   private anyPid: number | undefined;
+  private readonly media = new Set<number>();
+
+  /** PIDs of the program's elementary streams (audio, video). */
+  get mediaPids(): ReadonlySet<number> {
+    return this.media;
+  }
+
+  /** The PTS of a PES of an elementary stream starting in the packet at `offset`, with its PID. */
+  pesStart(buf: Buffer, offset: number): { pid: number; pts: number } | undefined {
+    const header = readPacketHeader(buf, offset);
+    if (header === undefined || !this.media.has(header.pid)) return undefined;
+    const pts = pesPtsOf(buf, offset, header);
+    return pts === undefined ? undefined : { pid: header.pid, pts };
+  }
 
   /** PAT + PMT, once both were seen: what a joining output reads first. */
   get header(): Buffer | undefined {
@@ -113,6 +127,8 @@ export class TsProgram {
         this.pmt = Buffer.from(buf.subarray(offset, offset + TS_PACKET_SIZE));
         this.videoPid = streams.find((s) => videoStreamTypes.has(s.type))?.pid;
         this.anyPid = streams[0]?.pid;
+        this.media.clear();
+        for (const stream of streams) this.media.add(stream.pid);
       }
       return false;
     }
@@ -120,4 +136,52 @@ export class TsProgram {
     if (this.videoPid !== undefined) return header.pid === this.videoPid && header.randomAccess;
     return header.pid === this.anyPid;
   }
+}
+
+/** PTS values wrap at 2^33 ticks of the 90 kHz clock (26.5 hours). */
+export const PTS_WRAP = 2 ** 33;
+
+/**
+ * The PTS (90 kHz ticks, 33 bits) of the PES that starts in the packet at `offset`, or undefined when no
+ * PES starts there or it carries no PTS.
+ */
+export function pesPtsOf(buf: Uint8Array, offset: number, header: TsPacketHeader): number | undefined {
+  if (!header.payloadStart || header.payloadOffset < 0) return undefined;
+  const p = offset + header.payloadOffset;
+  if (p + 14 > offset + TS_PACKET_SIZE) return undefined;
+  if (buf[p] !== 0 || buf[p + 1] !== 0 || buf[p + 2] !== 1) return undefined;
+  if (((buf[p + 7] ?? 0) & 0x80) === 0) return undefined;
+  const b = (i: number): number => buf[p + 9 + i] ?? 0;
+  // 3 + 8 + 7 + 8 + 7 bits; multiplication, not shifts, for the top bits (JS shifts are 32-bit).
+  return ((b(0) >> 1) & 0x07) * 2 ** 30 + b(1) * 2 ** 22 + (b(2) >> 1) * 2 ** 15 + b(3) * 2 ** 7 + (b(4) >> 1);
+}
+
+/** Signed distance `to − from` of two 33-bit PTS values, in ticks. */
+export function ptsDistance(from: number, to: number): number {
+  const d = (((to - from) % PTS_WRAP) + PTS_WRAP) % PTS_WRAP;
+  return d >= PTS_WRAP / 2 ? d - PTS_WRAP : d;
+}
+
+/**
+ * The packets of `chunks` up to a cut: on each elementary stream in `mediaPids`, everything from the first
+ * PES whose PTS is after `cutPts` on is dropped; other packets (PAT, PMT) pass.
+ */
+export function cutAfter(chunks: readonly Buffer[], cutPts: number, mediaPids: ReadonlySet<number>): Buffer[] {
+  const ended = new Set<number>();
+  const kept: Buffer[] = [];
+  for (const chunk of chunks) {
+    const packets: Buffer[] = [];
+    for (let offset = 0; offset + TS_PACKET_SIZE <= chunk.length; offset += TS_PACKET_SIZE) {
+      const header = readPacketHeader(chunk, offset);
+      if (header === undefined) continue;
+      if (mediaPids.has(header.pid)) {
+        const pts = pesPtsOf(chunk, offset, header);
+        if (pts !== undefined && ptsDistance(cutPts, pts) > 0) ended.add(header.pid);
+        if (ended.has(header.pid)) continue;
+      }
+      packets.push(chunk.subarray(offset, offset + TS_PACKET_SIZE));
+    }
+    if (packets.length > 0) kept.push(Buffer.concat(packets));
+  }
+  return kept;
 }

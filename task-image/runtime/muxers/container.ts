@@ -32,8 +32,12 @@ export interface ContainerWriter {
   readonly kind: ContainerKind;
   /** Adds one frame. The first frame of a video track must be a key frame. */
   write(frame: MediaFrame): void;
-  /** Emits everything still buffered and the end-of-stream marker, if the container has one. */
-  finish(): void;
+  /**
+   * Emits everything still buffered and the end-of-stream marker, if the container has one. `endTime`
+   * (timeline ticks, a cut at the stop) is where the recording ends: a video writer shows its last frame
+   * until then; audio, whose packets carry their own length, ends with its last packet.
+   */
+  finish(endTime?: number): void;
   /** Frames (Opus packets) written, including any filler. */
   readonly frames: number;
   /** Length of the recording on the container's own timeline, ms. */

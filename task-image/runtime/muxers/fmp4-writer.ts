@@ -126,9 +126,11 @@ export class FragmentedMp4Writer implements ContainerWriter {
     this.pending.push(time === frame.time ? frame : { ...frame, time });
   }
 
-  finish(): void {
-    // The last frame lasts as long as the one before it (its real duration is unknowable).
-    if (this.pending.length > 0) this.fragment(this.lastTime + Math.min(this.lastDuration, this.timescale / 5));
+  finish(endTime?: number): void {
+    if (this.pending.length === 0) return;
+    // The last frame lasts until the cut, or else as long as the one before it (its real length is unknowable).
+    const guessed = this.lastTime + Math.min(this.lastDuration, this.timescale / 5);
+    this.fragment(endTime !== undefined && endTime > this.lastTime ? endTime : guessed);
   }
 
   get headerPatch(): HeaderPatch | undefined {

@@ -3,17 +3,20 @@ import type { ContainerWriter, MediaFrame } from './container.ts';
 import { HeldWriter } from './held-writer.ts';
 
 /** A writer that keeps what it was given. */
-function recording(): ContainerWriter & { readonly written: MediaFrame[]; finished: boolean } {
+function recording(
+  kind: ContainerWriter['kind'] = 'ogg',
+): ContainerWriter & { readonly written: MediaFrame[]; finished: boolean; endTime?: number } {
   const written: MediaFrame[] = [];
   return {
-    kind: 'ogg',
+    kind,
     written,
     finished: false,
     write(frame) {
       written.push(frame);
     },
-    finish() {
+    finish(endTime?: number) {
       this.finished = true;
+      this.endTime = endTime;
     },
     get frames() {
       return written.length;
@@ -82,6 +85,22 @@ describe('HeldWriter', () => {
     // Frame 152 (3.04 s) lasts 20 ms, the last interval under a second, so it ends by the cut at 3.07 s;
     // 153 would end at 3.08 s. (Taken for a frame length, the pause would have dropped 152 too.)
     expect(inner.written.map((f) => f.data[0])).toEqual([0, 1, 152]);
+  });
+
+  it('keeps a video frame that starts before the cut, and has the writer end the file at the cut', () => {
+    let now = 1_000_000;
+    const inner = recording('webm');
+    const held = new HeldWriter(inner, { holdMs: 2_000, clockRate: 90_000, now: () => now });
+    // 30 fps: frame n at n × 33.3 ms; the stop is asked for 710 ms after the first frame.
+    for (let n = 0; n < 40; n += 1) {
+      held.write({ time: n * 3_000, data: new Uint8Array([n]), keyFrame: n === 0 });
+      now += 1000 / 30;
+    }
+    held.cut(1_000_710);
+    held.finish();
+    // Frame 21 starts at 700 ms, before the cut, and is shown until it: the file is 710 ms long.
+    expect(inner.written.map((f) => f.data[0])).toEqual([...Array(22).keys()]);
+    expect(inner.endTime).toBe(710 * 90);
   });
 
   it('keeps what was already written when the stop arrives later than the hold', () => {

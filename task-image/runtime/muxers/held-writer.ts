@@ -97,7 +97,16 @@ export class HeldWriter implements ContainerWriter {
   finish(): void {
     clearInterval(this.timer);
     this.release(Number.POSITIVE_INFINITY);
-    this.inner.finish();
+    this.inner.finish(this.cutTime);
+  }
+
+  /**
+   * Audio packets last their own length: one is kept only if it ends by the cut. A video frame is what the
+   * picture shows until the next: it is kept if it starts before the cut, and the writer makes the last one
+   * last until the cut.
+   */
+  private pastCut(time: number, cutTime: number): boolean {
+    return this.inner.kind === 'ogg' ? time + this.interval > cutTime : time >= cutTime;
   }
 
   private release(arrivedBy: number): void {
@@ -105,8 +114,7 @@ export class HeldWriter implements ContainerWriter {
       const next = this.held[0];
       if (next === undefined || next.arrivedMs > arrivedBy) return;
       this.held.shift();
-      // A frame lasts until the next: it is kept only if it ends by the cut.
-      if (this.cutTime !== undefined && next.frame.time + this.interval > this.cutTime) this.dropped += 1;
+      if (this.cutTime !== undefined && this.pastCut(next.frame.time, this.cutTime)) this.dropped += 1;
       else this.inner.write(next.frame);
     }
   }

@@ -36,6 +36,8 @@ export class WebmWriter implements ContainerWriter {
   private clusterStart = 0;
   private lastMs = 0;
   private lastIntervalMs = 0;
+  /** Where the recording ends when it was cut (ms on the block timeline): the last frame lasts until then. */
+  private endMs: number | undefined;
   private count = 0;
   /** Where the Void element that stands in for the Duration starts. */
   private durationOffset: number | undefined;
@@ -52,7 +54,9 @@ export class WebmWriter implements ContainerWriter {
   }
 
   get durationMs(): number {
-    return this.count === 0 ? 0 : this.lastMs + Math.min(this.lastIntervalMs, maxFrameMs);
+    if (this.count === 0) return 0;
+    if (this.endMs !== undefined) return Math.max(this.lastMs + 1, this.endMs);
+    return this.lastMs + Math.min(this.lastIntervalMs, maxFrameMs);
   }
 
   write(frame: MediaFrame): void {
@@ -73,8 +77,9 @@ export class WebmWriter implements ContainerWriter {
     this.options.output(this.simpleBlock(ms - this.clusterStart, frame), true);
   }
 
-  finish(): void {
-    // Unknown-size elements end where the file ends: nothing to close.
+  finish(endTime?: number): void {
+    // Unknown-size elements end where the file ends: nothing to close. A cut's end is the Duration.
+    if (endTime !== undefined) this.endMs = Math.round(endTime * this.msPerTick);
   }
 
   get headerPatch(): HeaderPatch | undefined {

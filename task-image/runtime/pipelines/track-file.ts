@@ -29,7 +29,9 @@ const stopHoldMs = 1000;
 /**
  * Track egress to a file with no transcoding: the raw-RTP subscriber hands packets to the container writer
  * (Opus → Ogg, VP8/VP9 → WebM, H.264 → fragmented MP4), whose bytes stream to storage while recording. Ends
- * when the track is unpublished, its publisher leaves, or on stop; the manifest is written last.
+ * when the track is unpublished, its publisher leaves, the room is closed, or on stop; the manifest is
+ * written last. An interrupted room connection is resumed by the subscriber and the file continues (the
+ * outage is a gap in time); when it cannot be got back, the file is finalised and the egress FAILS.
  */
 export class TrackFilePipeline extends StoppablePipeline {
   private roomId = '';
@@ -53,6 +55,7 @@ export class TrackFilePipeline extends StoppablePipeline {
         logger: log,
         signal: this.stopping.signal,
         icePolicy: icePolicyFor(this.ctx.livekitUrl),
+        reconnectWindowMs: this.ctx.reconnectWindowMs,
       });
     } catch (err) {
       if (this.stopping.signal.aborted) throw new AbortedBeforeStartError();
@@ -102,6 +105,7 @@ export class TrackFilePipeline extends StoppablePipeline {
     });
     const startedAt = { ns: 0n };
     let failure: EgressError | undefined;
+    let lost: EgressError | undefined;
     const recorder = createTrackRecorder({
       codec: track.codec,
       sink: upload,
@@ -124,7 +128,15 @@ export class TrackFilePipeline extends StoppablePipeline {
       track.onSenderReport((report) => recorder.pushSenderReport(report)),
       track.onEnded((reason) => {
         this.ctx.logger.info('track ended', { reason });
-        this.stop('Source closed');
+        if (reason === 'connection-lost') {
+          lost = new EgressError('unavailable', subscriber.error?.message ?? 'lost the connection to the room');
+          this.stopping.abort();
+        } else this.stop('Source closed');
+      }),
+      subscriber.on('reconnecting', (cause) => this.ctx.logger.warn('room connection interrupted', { cause })),
+      subscriber.on('reconnected', () => {
+        this.ctx.logger.info('room connection restored');
+        track.requestKeyFrame();
       }),
     ];
     if (!this.stopping.signal.aborted) {
@@ -134,8 +146,9 @@ export class TrackFilePipeline extends StoppablePipeline {
     }
     for (const off of unsubscribe) off();
     const reason = this.stopReason ?? 'Source closed';
-    if (reason !== 'Aborted' && failure === undefined) this.ctx.onEnding(reason);
-    return this.finish({ key, upload, recorder, startedAt: startedAt.ns, reason, track: info, failure });
+    if (reason !== 'Aborted' && failure === undefined && lost === undefined) this.ctx.onEnding(reason);
+    const end = await this.finish({ key, upload, recorder, startedAt: startedAt.ns, reason, track: info, failure });
+    return lost === undefined ? end : { ...end, failure: lost };
   }
 
   private async finish(r: {
@@ -151,6 +164,9 @@ export class TrackFilePipeline extends StoppablePipeline {
     try {
       // Cut at the user's stop time only for StopEgress: other ends (source closed, SIGTERM) keep all.
       const cutAtMs = r.reason === 'StopEgress API' ? this.stopAtMs : undefined;
+      const lateMs = cutAtMs === undefined ? 0 : Date.now() - cutAtMs;
+      // What came after the stop is already in the file: the stop took longer than the hold to get here.
+      if (lateMs > stopHoldMs) this.ctx.logger.warn('the stop came later than the file holds back', { lateMs });
       stats = await r.recorder.finish({ cutAtMs });
     } catch (err) {
       await r.upload.abort().catch(() => undefined);
@@ -169,7 +185,13 @@ export class TrackFilePipeline extends StoppablePipeline {
     const started = r.startedAt === 0n ? endedAt : r.startedAt;
     const duration = BigInt(Math.round(stats.durationMs)) * 1_000_000n;
     const patch = fileResult(stored.key, stored.location, stored.size, started, endedAt, duration);
-    this.ctx.logger.info('file finished', { key: stored.key, bytes: stored.size, durationMs: stats.durationMs });
+    this.ctx.logger.info('file finished', {
+      key: stored.key,
+      bytes: stored.size,
+      durationMs: stats.durationMs,
+      gaps: stats.gaps,
+      lostPackets: stats.lostPackets,
+    });
     if (this.file.disableManifest) return { reason: r.reason, patch };
     const manifestLocation = await this.writeManifest(stored.key, stored.location, r.track, started);
     return {

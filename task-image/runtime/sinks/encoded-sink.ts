@@ -1,6 +1,12 @@
 import type { EgressError } from '#domain/errors.ts';
 import type { InfoPatch } from '../pipelines/pipeline.ts';
 
+/** How the encoded stream ended, for the outputs that cut it at the instant the stop was asked for. */
+export interface StreamEnd {
+  /** StopEgress: the PTS of the media captured when it was called; nothing after it belongs to the output. */
+  readonly cutPts?: number;
+}
+
 /**
  * An output of a composite egress fed by the one encoder (encode once, fan out). What it reads is
  * MPEG-TS: whole 188-byte packets carrying H.264 video and/or AAC (or Opus/MP3) audio. The first chunk a
@@ -20,7 +26,7 @@ export interface EncodedSink {
    * the egress info (its own entries only: `fileResults`, `segmentResults`, its `streamResults` entry…).
    * A patch upserts: it replaces the entries it owns and leaves the others. Idempotent.
    */
-  finish(): Promise<InfoPatch>;
+  finish(end?: StreamEnd): Promise<InfoPatch>;
   /** Stops at once without finalising (the egress failed, or UpdateStream removed it). Idempotent. */
   abort(): Promise<void>;
   /** Called at most once, when the sink fails while running. */

@@ -7,7 +7,9 @@ import type { ObjectUpload, StoredObject } from '#ports/object-storage.ts';
 import type { Logger } from '#shared/logger.ts';
 import { ManagedProcess, describeExit } from '#shared/managed-process.ts';
 import type { InfoPatch } from '../pipelines/pipeline.ts';
-import type { EncodedSink } from './encoded-sink.ts';
+import { cutAfter, pesPtsOf, readPacketHeader, TS_PACKET_SIZE } from '../encoder/ts-packets.ts';
+import type { TsTimeline } from '../encoder/ts-timeline.ts';
+import type { EncodedSink, StreamEnd } from './encoded-sink.ts';
 
 /** Muxer arguments per container. MP4 is fragmented every second, so a killed task leaves a playable file. */
 const muxers: Readonly<Record<Exclude<FileContainer, 'webm'>, readonly string[]>> = {
@@ -19,6 +21,20 @@ const muxers: Readonly<Record<Exclude<FileContainer, 'webm'>, readonly string[]>
 /** Most bytes queued towards ffmpeg or storage before the file output is declared stuck. */
 const maxQueuedBytes = 64 * 1024 * 1024;
 
+/**
+ * How long encoded media waits before it goes to the muxer: StopEgress reaches the task up to a control
+ * poll (200 ms) and a store read late, and what was captured after the call must not land in the file. A
+ * task killed outright loses this much more of its end.
+ */
+export const fileHoldMs = 1_500;
+
+/** The encoded stream's media time, for a file cut at the stop and dated by its first sample. */
+export interface FileMediaTime {
+  readonly timeline: TsTimeline;
+  /** PIDs of the stream's audio and video (a live set: filled once the PMT is seen). */
+  readonly mediaPids: ReadonlySet<number>;
+}
+
 export interface FileSinkOptions {
   /** The resolved storage key (for `FileInfo.filename`). */
   readonly key: string;
@@ -28,6 +44,8 @@ export interface FileSinkOptions {
   /** Where the bytes go as they are muxed (S3 multipart or a local file). */
   readonly upload: ObjectUpload;
   readonly logger: Logger;
+  /** Media time of the stream; without it the file is neither held back nor cut, and dated on arrival. */
+  readonly media?: FileMediaTime;
 }
 
 /**
@@ -44,6 +62,10 @@ export class FileSink implements EncodedSink {
   private readonly listeners: ((err: EgressError) => void)[] = [];
   private finishing: Promise<InfoPatch> | undefined;
   private startedAt = 0n;
+  /** Media not yet handed to the muxer, oldest first, with when it arrived (performance ms). */
+  private readonly held: { readonly chunk: Buffer; readonly at: number }[] = [];
+  private heldBytes = 0;
+  private firstPts: number | undefined;
 
   constructor(private readonly options: FileSinkOptions) {
     const args = ['-hide_banner', '-nostats', '-loglevel', 'warning', '-f', 'mpegts', '-i', 'pipe:0'];
@@ -70,11 +92,35 @@ export class FileSink implements EncodedSink {
     if (this.startedAt === 0n) this.startedAt = nowNanos();
     const stdin = this.proc.child.stdin;
     if (stdin === null || stdin.destroyed) return;
-    if (stdin.writableLength + this.queued > maxQueuedBytes) {
+    if (stdin.writableLength + this.queued + this.heldBytes > maxQueuedBytes) {
       this.fail('file output cannot keep up: storage or muxer stalled');
       return;
     }
-    stdin.write(chunk);
+    const media = this.options.media;
+    if (media === undefined) {
+      stdin.write(chunk);
+      return;
+    }
+    this.firstPts ??= firstPtsOf(chunk, media.mediaPids);
+    const now = performance.now();
+    this.held.push({ chunk, at: now });
+    this.heldBytes += chunk.length;
+    for (let next = this.held[0]; next !== undefined && now - next.at >= fileHoldMs; next = this.held[0]) {
+      this.held.shift();
+      this.heldBytes -= next.chunk.length;
+      stdin.write(next.chunk);
+    }
+  }
+
+  /** Hands what is held to the muxer: up to the cut when there is one, else all of it. */
+  private releaseHeld(cutPts: number | undefined): void {
+    const media = this.options.media;
+    const chunks = this.held.splice(0).map((h) => h.chunk);
+    this.heldBytes = 0;
+    const kept = media === undefined || cutPts === undefined ? chunks : cutAfter(chunks, cutPts, media.mediaPids);
+    const stdin = this.proc.child.stdin;
+    if (stdin === null || stdin.destroyed) return;
+    for (const chunk of kept) stdin.write(chunk);
   }
 
   private store(chunk: Buffer): void {
@@ -91,12 +137,13 @@ export class FileSink implements EncodedSink {
     });
   }
 
-  finish(): Promise<InfoPatch> {
-    this.finishing ??= this.complete();
+  finish(end?: StreamEnd): Promise<InfoPatch> {
+    this.finishing ??= this.complete(end?.cutPts);
     return this.finishing;
   }
 
-  private async complete(): Promise<InfoPatch> {
+  private async complete(cutPts: number | undefined): Promise<InfoPatch> {
+    if (this.failure === undefined) this.releaseHeld(cutPts);
     // End of input: the muxer writes what it holds and exits by itself; a stuck one is killed.
     this.proc.child.stdin?.end();
     const timer = setTimeout(() => void this.proc.stop('SIGKILL'), 15_000);
@@ -117,8 +164,8 @@ export class FileSink implements EncodedSink {
         fault: 'destination',
       });
     }
-    const endedAt = nowNanos();
-    const startedAt = this.startedAt === 0n ? endedAt : this.startedAt;
+    const endedAt = this.wallNanosAt(cutPts) ?? nowNanos();
+    const startedAt = this.wallNanosAt(this.firstPts) ?? (this.startedAt === 0n ? endedAt : this.startedAt);
     this.options.logger.info('file finished', { key: stored.key, bytes: stored.size });
     this.stored = stored;
     return (info) => {
@@ -133,6 +180,12 @@ export class FileSink implements EncodedSink {
         }),
       ];
     };
+  }
+
+  /** Epoch ns of the media at `pts`, when the stream's media time is known. */
+  private wallNanosAt(pts: number | undefined): bigint | undefined {
+    const ms = pts === undefined ? undefined : this.options.media?.timeline.wallMsAt(pts);
+    return ms === undefined ? undefined : BigInt(Math.round(ms * 1e6));
   }
 
   /** The finished object, for the manifest. */
@@ -156,4 +209,15 @@ export class FileSink implements EncodedSink {
     this.options.logger.warn('file output failed', { error: message });
     for (const listener of this.listeners.splice(0)) listener(this.failure);
   }
+}
+
+/** The PTS of the first PES of an elementary stream in `chunk`, if one starts there. */
+function firstPtsOf(chunk: Buffer, mediaPids: ReadonlySet<number>): number | undefined {
+  for (let offset = 0; offset + TS_PACKET_SIZE <= chunk.length; offset += TS_PACKET_SIZE) {
+    const header = readPacketHeader(chunk, offset);
+    if (header === undefined || !mediaPids.has(header.pid)) continue;
+    const pts = pesPtsOf(chunk, offset, header);
+    if (pts !== undefined) return pts;
+  }
+  return undefined;
 }

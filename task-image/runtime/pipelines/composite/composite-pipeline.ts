@@ -19,6 +19,10 @@ export class CompositePipeline extends EncodedPipeline {
     try {
       source = await this.startSource(target);
       const { display, audioSource, env } = source.capture;
+      // No origin: the capture's PTS have no wall-clock mapping yet, so the file is not cut at the stop time
+      // (nor held back for it). Keeping the capture timestamps in the MPEG-TS (-mpegts_copyts 1) would give
+      // one; it was taken out while chasing a steady audio-early offset of the grid, which then showed
+      // without it too (−219 ms), so it is not the cause — but the mapping is unverified.
       return await this.record({
         input: { kind: 'capture', display, audioSource, epochSec: Date.now() / 1000, audioDelayMs: audioDelayMs() },
         env,

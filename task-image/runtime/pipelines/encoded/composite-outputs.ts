@@ -4,8 +4,9 @@ import { nowNanos } from '#domain/egress-record.ts';
 import type { TimedFilenameContext } from '#domain/request/filename.ts';
 import type { StreamUrl } from '#domain/request/stream-url.ts';
 import type { TsFanout } from '../../encoder/ts-fanout.ts';
+import type { TsTimeline } from '../../encoder/ts-timeline.ts';
 import { buildManifest } from '../../outputs/manifest.ts';
-import type { EncodedSink } from '../../sinks/encoded-sink.ts';
+import type { EncodedSink, StreamEnd } from '../../sinks/encoded-sink.ts';
 import type { ImagesSink } from '../../sinks/images-sink.ts';
 import { ThumbnailSink } from '../../sinks/thumbnail-sink.ts';
 import type { SegmentsSink } from '../../sinks/segments-sink.ts';
@@ -42,13 +43,19 @@ export class CompositeOutputs {
   ) {}
 
   /** Opens every output of the plan and attaches the encoded ones to the fan-out. */
-  static async open(ctx: PipelineContext, fanout: TsFanout, events: OutputEvents): Promise<CompositeOutputs> {
+  static async open(
+    ctx: PipelineContext,
+    fanout: TsFanout,
+    timeline: TsTimeline | undefined,
+    events: OutputEvents,
+  ): Promise<CompositeOutputs> {
     const { onFailure } = events;
     const context: TimedFilenameContext = { time: new Date(), roomName: ctx.plan.roomName };
     const outputs = new CompositeOutputs(ctx, fanout);
     const { file, segments, images, stream } = ctx.plan.outputs;
     if (file !== undefined) {
-      outputs.file = await openFile(ctx, file, context);
+      const media = timeline === undefined ? undefined : { timeline, mediaPids: fanout.mediaPids };
+      outputs.file = await openFile(ctx, file, context, media);
       outputs.sinks.push(outputs.file.sink);
     }
     if (segments !== undefined) {
@@ -127,10 +134,13 @@ export class CompositeOutputs {
     };
   }
 
-  /** Finishes every output (the encoder has ended), then writes the manifest; resolves with all results. */
-  async finish(): Promise<InfoPatch> {
+  /**
+   * Finishes every output (the encoder has ended), then writes the manifest; resolves with all results. The
+   * file is cut at `end.cutPts`; live outputs (HLS, streams) already carry what came after, and keep it.
+   */
+  async finish(end: StreamEnd = {}): Promise<InfoPatch> {
     const settled = await Promise.allSettled([
-      ...this.sinks.map((sink) => sink.finish()),
+      ...this.sinks.map((sink) => (sink === this.file?.sink ? sink.finish(end) : sink.finish())),
       ...(this.streams === undefined ? [] : [this.streams.finish()]),
       ...(this.pcm === undefined ? [] : [this.pcm.finish()]),
     ]);

@@ -4,7 +4,9 @@ import { validateStreamUrl, type StreamUrl } from '#domain/request/stream-url.ts
 import { CompositeEncoder } from '../../encoder/composite-encoder.ts';
 import { withThumbnailKeyframes, type CaptureInput, type PipedInput } from '../../encoder/encoder-args.ts';
 import { TsFanout } from '../../encoder/ts-fanout.ts';
+import { TsTimeline, type MediaOrigin } from '../../encoder/ts-timeline.ts';
 import { StoppablePipeline, type PipelineContext, type PipelineEnd } from '../pipeline.ts';
+import { fileHoldMs } from '../../sinks/file-sink.ts';
 import { maxDurationMs } from './recorder-settings.ts';
 import { CompositeOutputs } from './composite-outputs.ts';
 
@@ -17,7 +19,15 @@ export interface EncoderFeed {
   readonly onEncoder?: (encoder: CompositeEncoder) => void;
   /** Called with the first encoded bytes, just before the egress becomes ACTIVE. */
   readonly onFirstBytes?: () => void;
+  /**
+   * Where the encoder's media time sits on the wall clock, when the source knows: the file is then held back
+   * and cut at the stop time. Without it the file gets the media as it comes and ends where the encoder did.
+   */
+  readonly origin?: MediaOrigin;
 }
+
+/** How long the encoder may take to output the media captured up to the stop before the file is cut anyway. */
+const cutWaitMs = 3_000;
 
 /**
  * The encode-once, fan-out half shared by every transcoding egress (room composite, web, track composite,
@@ -45,8 +55,9 @@ export abstract class EncodedPipeline extends StoppablePipeline {
   /** Opens the outputs, runs the encoder on `feed` until the pipeline stops, then finishes every output. */
   protected async record(feed: EncoderFeed): Promise<PipelineEnd> {
     const { plan } = this.ctx;
-    const fanout = new TsFanout(this.ctx.logger);
-    const outputs = await CompositeOutputs.open(this.ctx, fanout, {
+    const timeline = feed.origin === undefined ? undefined : new TsTimeline(feed.origin);
+    const fanout = new TsFanout(this.ctx.logger, timeline);
+    const outputs = await CompositeOutputs.open(this.ctx, fanout, timeline, {
       onFailure: (err) => this.fail(err),
       onEnd: (reason) => this.stop(reason),
     });
@@ -90,15 +101,37 @@ export abstract class EncodedPipeline extends StoppablePipeline {
       clearTimeout(limitTimer);
       const reason = this.stopReason ?? 'Source closed';
       if (this.failure === undefined && reason !== 'Aborted') this.ctx.onEnding(reason);
+      const cutPts = await this.cutPoint(timeline, reason);
       await this.beforeFinish(running);
       await encoder.finish();
-      const patch = await outputs.finish();
+      const patch = await outputs.finish({ cutPts });
       if (this.failure !== undefined) throw this.failure;
       return { reason, patch };
     } finally {
       await encoder?.kill();
       await outputs.abort();
     }
+  }
+
+  /**
+   * StopEgress ends the file at the instant it was called, not when the task learnt of it: the PTS of the
+   * media captured then, once the encoder has output everything up to it (the file holds back its last
+   * {@link fileHoldMs}, so what came after is still there to drop). Other ends keep everything.
+   */
+  private async cutPoint(timeline: TsTimeline | undefined, reason: string): Promise<number | undefined> {
+    const atMs = this.stopAtMs;
+    if (timeline === undefined || reason !== 'StopEgress API' || atMs === undefined || this.failure !== undefined) {
+      return undefined;
+    }
+    const cutPts = timeline.ptsAt(atMs);
+    if (cutPts === undefined) return undefined;
+    const reached = await timeline.reached(cutPts, cutWaitMs);
+    const lateMs = Math.round(Date.now() - atMs);
+    if (!reached)
+      this.ctx.logger.warn('the encoder did not reach the stop time; the file ends where it got', { lateMs });
+    else if (lateMs > fileHoldMs) this.ctx.logger.warn('the stop came later than the file holds back', { lateMs });
+    else this.ctx.logger.info('file cut at the stop time', { lateMs });
+    return cutPts;
   }
 
   /** Runs after the stop and before the encoder is finished (a piped source closes its inputs here). */

@@ -2,7 +2,7 @@ import { tmpdir } from 'node:os';
 import { resolveFilepath, type TimedFilenameContext } from '#domain/request/filename.ts';
 import { resolveImageNames, resolveSegmentNames } from '#domain/request/output-names.ts';
 import type { FileOutputPlan, ImageOutputPlan, SegmentsOutputPlan } from '#domain/request/plan.ts';
-import { FileSink } from '../../sinks/file-sink.ts';
+import { FileSink, type FileMediaTime } from '../../sinks/file-sink.ts';
 import { ImagesSink } from '../../sinks/images-sink.ts';
 import { SegmentsSink } from '../../sinks/segments-sink.ts';
 import type { PipelineContext } from '../pipeline.ts';
@@ -20,6 +20,7 @@ export async function openFile(
   ctx: PipelineContext,
   file: FileOutputPlan,
   context: TimedFilenameContext,
+  media?: FileMediaTime,
 ): Promise<OpenedFile> {
   const container = file.fileType === 'auto' || file.fileType === 'webm' ? 'mp4' : file.fileType;
   const key = resolveFilepath(file.filepath, { identifier: ctx.plan.fileIdentifier, container, context });
@@ -33,7 +34,7 @@ export async function openFile(
   const encoding = ctx.plan.encoding;
   const audioCodec = ctx.plan.audio && typeof encoding === 'object' ? encoding.audioCodec : undefined;
   const logger = ctx.logger.child({ output: 'file' });
-  return { sink: new FileSink({ key, container, audioCodec, upload, logger }), key };
+  return { sink: new FileSink({ key, container, audioCodec, upload, logger, media }), key };
 }
 
 /** Opens the HLS output. */

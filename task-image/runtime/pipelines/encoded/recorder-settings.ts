@@ -6,7 +6,7 @@
  * | --- | --- | --- |
  * | `EGRESS_CHROMIUM` | the Chromium binary | `/usr/bin/chromium` |
  * | `EGRESS_MAX_DURATION_SECONDS` | a transcoding egress longer than this ends LIMIT_REACHED, outputs finalised; 0 = no limit | 0 |
- * | `EGRESS_AUDIO_DELAY_MS` | how late the capture path delivers audio against video (negative: early); audio is moved by it | 77 |
+ * | `EGRESS_AUDIO_DELAY_MS` | how late the capture path delivers audio against video (negative: early); audio is moved by it | 32 |
  * | `EGRESS_TRACK_AUDIO_DELAY_MS` | how late rtc-node delivers decoded audio against decoded video (track composite); video is held back by it | 15 |
  */
 export function chromiumPath(env: NodeJS.ProcessEnv = process.env): string {
@@ -15,11 +15,13 @@ export function chromiumPath(env: NodeJS.ProcessEnv = process.env): string {
 
 /**
  * Measured end to end with the flash/beep publisher (WebRTC into Chromium, out through PulseAudio and
- * x11grab) once Chromium's lip sync has settled: audio reaches the capture about 77 ms after the matching
- * picture (within about ±20 ms between runs). In the first ~4 s Chromium is still converging: audio is
- * up to 225 ms later there.
+ * x11grab), the audio dated by the arrival of its first pulse fragment, the publisher sending each 10 ms
+ * of sound when it is captured (no SDK queue): over 5 grid runs at 62 the settled offset sat at −30 ms on
+ * average (−66…−7), so 32 (4 runs at 32: −8…+33). A run's offset is a constant of that run, spread over
+ * about ±25 ms: x11grab's 30 fps phase against Chromium's paint (a frame, 33 ms) and Chromium's 60 Hz
+ * compositor phase. In the first ~3 s audio is off while the jitter buffers fill to the template's target.
  */
-const defaultAudioDelayMs = 77;
+const defaultAudioDelayMs = 32;
 
 /** Milliseconds audio is moved earlier to meet the video; a malformed value falls back to the default. */
 export function audioDelayMs(env: NodeJS.ProcessEnv = process.env): number {
