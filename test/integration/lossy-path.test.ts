@@ -1,31 +1,16 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runNamespaceScenario } from '#bench/namespace-scenario.ts';
+import { runNamespaceScenario, vethNamespaceSetup } from '#bench/namespace-scenario.ts';
 import { namespaceAddress, type LossyPathResult } from './lossy-path/result.ts';
 
 /**
  * A new network namespace with only `lo` (and a PID namespace, so whatever the scenario leaves dies with
- * it): the iptables rule that drops the publisher's packets exists only there.
+ * it) and a veth pair of its own: the iptables rule that drops the publisher's packets exists only there.
  */
-/**
- * Only `lo`, and a veth pair whose both ends stay in the namespace: libwebrtc (rtc-node) gathers no
- * candidates on a loopback interface, so the publisher and the task need one address that is not on `lo`.
- * It is local to the namespace; the pair's peer is the namespace's own, so nothing can leave it.
- */
-const namespaceSetup = [
-  'set -e',
-  'ip link set lo up',
-  'ip link add ue0 type veth peer name ue1',
-  `ip addr add ${namespaceAddress}/24 dev ue0`,
-  'ip link set ue0 up',
-  'ip link set ue1 up',
-  'exec "$@"',
-].join('\n');
-
 function runScenario(): Promise<LossyPathResult> {
   return runNamespaceScenario<LossyPathResult>({
     unshare: ['--net', '--pid', '--fork', '--kill-child', '--mount', '--mount-proc'],
-    setup: namespaceSetup,
+    setup: vethNamespaceSetup(namespaceAddress),
     scenario: resolve('test/integration/lossy-path/scenario.ts'),
     name: 'lossy-path scenario',
     timeoutMs: 180_000,

@@ -121,7 +121,7 @@ describe('track composite and participant egress (real LiveKit, rtc-node decode,
     expect(recorded.done.fileResults[0]?.filename).toBe('tc/vp8.mp4');
     await expectInSync(recorded, 'vp8');
     expect(await freezes(recorded.file, { minDurationS: 0.5 })).toEqual([]);
-  }, 120_000);
+  }, 240_000);
 
   it('records H.264 + Opus to MP4, HLS and RTMP at once from one encode, at the requested preset', async () => {
     const bob = await publish('bob', { audio: true, video: { codec: 'h264', width: 640, height: 360 } });
@@ -156,7 +156,7 @@ describe('track composite and participant egress (real LiveKit, rtc-node decode,
     expect(streamed.video).toMatchObject({ codec: 'h264', width: 1280, height: 720 });
     expect(streamed.audio?.codec).toBe('aac');
     expect(Math.abs((await mediaDuration(received!)) - wallS)).toBeLessThanOrEqual(1.5);
-  }, 120_000);
+  }, 240_000);
 
   it('keeps one participant egress file through late audio and a video unpublished and republished', async () => {
     const carol = await publish('carol', { audio: true, video: { codec: 'vp8', width: 640, height: 360 } });
@@ -184,7 +184,7 @@ describe('track composite and participant egress (real LiveKit, rtc-node decode,
     expect(still[0]?.start).toBeLessThan(22);
     expect(still[0]?.end).toBeGreaterThan(29);
     expect(still[0]?.end).toBeLessThan(32.5);
-  }, 120_000);
+  }, 240_000);
 
   it('ends a participant egress COMPLETE when the participant leaves (black picture for a camera never published)', async () => {
     const dan = await publish('dan', { audio: true });

@@ -5,11 +5,11 @@
  * the server (RTCP and STUN are small and pass). A track composite records 30 s; the scenario prints one
  * JSON line ({@link LossyPathResult}) on stdout and exits.
  */
-import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { EgressStatus, EncodedFileOutput } from '@livekit/protocol';
 import { startLiveKitServer } from '#bench/livekit-server.ts';
 import { startLocalFixture, waitForStatus } from '#bench/local-fixture.ts';
+import { assertInVethNamespace } from '#bench/namespace-scenario.ts';
 import { avSync, decodeErrors, freezes, mediaDuration } from '#bench/media-check.ts';
 import { percentile } from '#bench/signal-analysis.ts';
 import { startSyntheticPublisher } from '#bench/synthetic-publisher.ts';
@@ -20,16 +20,6 @@ import { namespaceAddress, type LossyPathResult } from './result.ts';
 const recordSeconds = 30;
 const logger = createLogger({ component: 'lossy-path' });
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Refuses to run outside a namespace of its own: the iptables rule must not touch the host. */
-function assertIsolated(): void {
-  const interfaces = networkInterfaces();
-  const names = Object.keys(interfaces).sort();
-  const ue0 = (interfaces['ue0'] ?? []).map((a) => a.address);
-  if (names.join() !== 'lo,ue0,ue1' || !ue0.includes(namespaceAddress)) {
-    throw new Error(`not in the test's network namespace (interfaces ${names.join()})`);
-  }
-}
 
 async function iptables(args: string[]): Promise<string> {
   const { stdout } = await runTool('iptables', args, { logger, timeoutMs: 10_000 });
@@ -44,7 +34,7 @@ async function dropped(): Promise<number> {
 }
 
 async function main(): Promise<LossyPathResult> {
-  assertIsolated();
+  assertInVethNamespace(namespaceAddress);
   const livekit = await startLiveKitServer();
   const local = await startLocalFixture(livekit);
   const join0 = { url: livekit.url, apiKey: livekit.apiKey, apiSecret: livekit.apiSecret, room: 'lossy' };

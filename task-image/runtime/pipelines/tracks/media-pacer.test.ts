@@ -85,6 +85,42 @@ describe('MediaPacer', () => {
     pacer.stop();
   });
 
+  it('holds both kinds, so a picture decoded late still lands at its render time; the first shows at once', () => {
+    vi.useFakeTimers();
+    let clock = 0;
+    const video = new Collect();
+    const audio = new Collect();
+    const pacer = new MediaPacer({ fps: 30, black, logger, now: () => clock, holdMs: 100 });
+    const first = Buffer.from('p1');
+    const late = Buffer.from('p2');
+    pacer.pushVideo(first, 0);
+    pacer.start({ video, audio });
+    expect(video.chunks).toEqual([first]);
+    pacer.pushAudio(frame10ms(5));
+    // The picture due at 40 ms comes out of the decoder at 90 ms: it is due at 140 ms, 100 ms after its
+    // time, like the sound that arrived at 0 and is written from 100 ms on.
+    clock = 90;
+    pacer.pushVideo(late, 40);
+    vi.advanceTimersByTime(10);
+    expect(video.chunks.includes(late)).toBe(false);
+    const samples = (): Int16Array => {
+      const all = Buffer.concat(audio.chunks);
+      return new Int16Array(all.buffer, all.byteOffset, all.length / 2);
+    };
+    expect(samples().every((s) => s === 0)).toBe(true);
+    clock = 110;
+    vi.advanceTimersByTime(10);
+    expect(samples().includes(5)).toBe(true);
+    clock = 139;
+    vi.advanceTimersByTime(10);
+    expect(video.chunks.includes(late)).toBe(false);
+    // The next frame time (167 ms) shows it.
+    clock = 170;
+    vi.advanceTimersByTime(10);
+    expect(video.chunks.at(-1)).toBe(late);
+    pacer.stop();
+  });
+
   it('passes audio through on the clock and fills silence only where the track stops delivering', () => {
     vi.useFakeTimers();
     const { pacer, video, audio, advance } = setup();

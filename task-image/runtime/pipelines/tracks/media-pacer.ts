@@ -14,6 +14,14 @@ export interface MediaPacerOptions {
    * buffer holds more): pictures are held back by it, so both meet in the output. @default 0
    */
   readonly videoDelayMs?: number;
+  /**
+   * Both kinds are written this long after they are due (audio: after it arrived; pictures: after their
+   * render time plus the video delay), so a picture decoded late — a lost packet sent again — still lands
+   * at its own time instead of a frame or three after its sound. The first picture (of the track, or
+   * after it was absent) is not held.
+   * @default 0
+   */
+  readonly holdMs?: number;
   /** Milliseconds, monotonic. */
   readonly now?: () => number;
   /** Called once when the encoder falls so far behind that its input would grow without bound. */
@@ -62,7 +70,11 @@ export class MediaPacer {
   private picture: Buffer;
   /** Pictures not yet due (held back by the video delay), oldest first. */
   private readonly held: { readonly at: number; readonly picture: Buffer }[] = [];
+  /** Whether a picture of the track was shown yet (the first one is not held). */
+  private shownPicture = false;
   private framesWritten = 0;
+  /** Audio that arrived but is still held, oldest first. */
+  private readonly arriving: { readonly at: number; readonly samples: Int16Array }[] = [];
   private readonly queue: Int16Array[] = [];
   private queuedSamples = 0;
   private samplesWritten = 0;
@@ -102,6 +114,12 @@ export class MediaPacer {
     this.startedAt = undefined;
   }
 
+  /** Epoch ms of media time zero, once the clock started (the default clock is `performance.now()`). */
+  get originMs(): number | undefined {
+    if (this.startedAt === undefined) return undefined;
+    return this.options.now === undefined ? performance.timeOrigin + this.startedAt : this.startedAt;
+  }
+
   /** Starts the clock: from now on every tick writes what is due. */
   start(sinks?: PacerSinks): void {
     if (this.timer !== undefined) return;
@@ -114,9 +132,13 @@ export class MediaPacer {
   /** Interleaved stereo s16 at 48 kHz, as decoded. */
   pushAudio(samples: Int16Array): void {
     this.audioPresent = true;
-    this.lastAudioAt = this.now();
-    this.queue.push(samples);
-    this.queuedSamples += samples.length / pipedAudioChannels;
+    if ((this.options.holdMs ?? 0) <= 0) {
+      this.enqueue(samples);
+      return;
+    }
+    this.arriving.push({ at: this.now(), samples });
+    // Bounded: a second of 10 ms frames at most (the hold is a fraction of a second).
+    if (this.arriving.length > 100) this.arriving.shift();
   }
 
   /** The audio track is gone or muted: silence from now on, without waiting for the gap to show. */
@@ -138,6 +160,7 @@ export class MediaPacer {
   videoAbsent(): void {
     this.held.length = 0;
     this.picture = this.options.black;
+    this.shownPicture = false;
   }
 
   /** Stops the clock after writing what is due now. */
@@ -168,10 +191,14 @@ export class MediaPacer {
   private writeVideo(elapsedMs: number): void {
     const sink = this.sinks.video;
     if (sink === undefined) return;
-    const dueBefore = this.now() - (this.options.videoDelayMs ?? 0);
-    while (this.held.length > 0 && (this.held[0]?.at ?? Infinity) <= dueBefore) {
+    const delayedBefore = this.now() - (this.options.videoDelayMs ?? 0);
+    const dueBefore = delayedBefore - (this.options.holdMs ?? 0);
+    const isDue = (at: number): boolean => at <= dueBefore || (!this.shownPicture && at <= delayedBefore);
+    while (this.held.length > 0 && isDue(this.held[0]?.at ?? Infinity)) {
       const next = this.held.shift();
-      if (next !== undefined) this.picture = next.picture;
+      if (next === undefined) break;
+      this.picture = next.picture;
+      this.shownPicture = true;
     }
     const due = Math.floor((elapsedMs * this.options.fps) / 1000) + 1;
     // Bounded: a clock jump writes at most one second of frames per tick.
@@ -185,6 +212,7 @@ export class MediaPacer {
   private writeAudio(elapsedMs: number, fill = false): void {
     const sink = this.sinks.audio;
     if (sink === undefined) return;
+    this.releaseAudio();
     const due = Math.floor((elapsedMs * pipedAudioRate) / 1000);
     const maxQueued = due - this.samplesWritten + (maxAudioAheadMs * pipedAudioRate) / 1000;
     while (this.queuedSamples > maxQueued && this.queue.length > 0) this.dropOldest(this.queuedSamples - maxQueued);
@@ -223,6 +251,21 @@ export class MediaPacer {
     if (excess > 0 && Number.isFinite(excess)) this.trimBudget += Math.floor(excess);
     this.windowMinQueued = Number.POSITIVE_INFINITY;
     this.windowStartedAt = now;
+  }
+
+  /** Held audio whose time has come joins the queue, as if it arrived now. */
+  private releaseAudio(): void {
+    const dueBefore = this.now() - (this.options.holdMs ?? 0);
+    while (this.arriving.length > 0 && (this.arriving[0]?.at ?? Infinity) <= dueBefore) {
+      const next = this.arriving.shift();
+      if (next !== undefined) this.enqueue(next.samples);
+    }
+  }
+
+  private enqueue(samples: Int16Array): void {
+    this.lastAudioAt = this.now();
+    this.queue.push(samples);
+    this.queuedSamples += samples.length / pipedAudioChannels;
   }
 
   /** Up to `samples` samples from the head of the queue, as bytes. */

@@ -1,4 +1,4 @@
-import { AbortedBeforeStartError, toEgressError } from '#domain/errors.ts';
+import { AbortedBeforeStartError, EgressError, toEgressError } from '#domain/errors.ts';
 import type { CompositeEncoder } from '../../encoder/composite-encoder.ts';
 import { TrackMediaSource } from '../../sources/tracks/track-media-source.ts';
 import { selectTracks } from '../../sources/tracks/track-selection.ts';
@@ -8,6 +8,12 @@ import { trackWaitMs, type PipelineEnd } from '../pipeline.ts';
 import { MediaPacer } from './media-pacer.ts';
 import { blackPgmyuv, toPgmyuv } from './pgmyuv.ts';
 
+/**
+ * How long both kinds are held before they are written: a picture whose packets were lost and sent again
+ * comes out of the decoder late, past its render time (on the lossy-path test, flashes up to ~90 ms after
+ * their beeps); held, it still lands at its own time. The file's content runs this much behind the clock.
+ */
+const holdMs = 150;
 /** How long the first decoded media may take (subscription, keyframe) before recording starts anyway. */
 const firstMediaWaitMs = 3_000;
 /**
@@ -26,6 +32,8 @@ const primeTimeoutMs = 20_000;
  */
 export class TrackCompositePipeline extends EncodedPipeline {
   private pacer: MediaPacer | undefined;
+  /** Set when the room connection was lost for good: the outputs are finalised, then the egress fails. */
+  private lost: EgressError | undefined;
 
   async run(): Promise<PipelineEnd> {
     const selection = selectTracks(this.ctx.plan);
@@ -39,6 +47,7 @@ export class TrackCompositePipeline extends EncodedPipeline {
         black: blackPgmyuv(160, Math.round((160 * this.encoding.height) / this.encoding.width)),
         logger: log,
         videoDelayMs: trackAudioDelayMs(),
+        holdMs,
         onStall: (err) => this.fail(err),
       });
       this.pacer = pacer;
@@ -47,11 +56,15 @@ export class TrackCompositePipeline extends EncodedPipeline {
         onAudioAbsent: () => pacer.audioAbsent(),
         onVideo: (picture, renderAtMs) => pacer.pushVideo(toPgmyuv(picture), renderAtMs),
         onVideoAbsent: () => pacer.videoAbsent(),
-        onEnd: () => this.stop('Source closed'),
+        onEnd: (end, lost) => {
+          if (end === 'connection lost')
+            this.lost = lost ?? new EgressError('unavailable', 'lost the connection to the room');
+          this.stop('Source closed');
+        },
       });
       // The recording starts with the participant's first picture and sound, not with a second of black.
       await source.firstMedia(firstMediaWaitMs, this.stopping.signal);
-      return await this.record({
+      const end = await this.record({
         input: { kind: 'pipes' },
         env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' },
         onEncoder: (encoder: CompositeEncoder) => {
@@ -68,7 +81,10 @@ export class TrackCompositePipeline extends EncodedPipeline {
           clearInterval(primeTimer);
           pacer.start();
         },
+        // The first PES is media time zero, which the pacer put on the clock when it started.
+        origin: () => pacer.originMs,
       });
+      return this.lost === undefined ? end : { ...end, failure: this.lost };
     } finally {
       clearInterval(primeTimer);
       this.pacer?.stop();
@@ -90,6 +106,7 @@ export class TrackCompositePipeline extends EncodedPipeline {
         waitMs: trackWaitMs,
         signal: this.stopping.signal,
         logger: this.ctx.logger,
+        reconnectWindowMs: this.ctx.reconnectWindowMs,
       });
     } catch (err) {
       if (this.stopping.signal.aborted) throw new AbortedBeforeStartError('Stop called before pipeline could start');
