@@ -100,6 +100,20 @@ describe('composite egress lifecycle with custom templates and web pages (real C
     expect(done.errorCode).toBe(400);
   });
 
+  it('fails "page load error" for a template server that is down, without the recorder token in the error', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const info = await client.startRoomCompositeEgress('lifecycle', new EncodedFileOutput({ filepath: 'down' }), {
+      customBaseUrl: `http://127.0.0.1:${port}/`,
+    });
+    const done = await waitForStatus(client, info.egressId, EgressStatus.EGRESS_FAILED, 20_000);
+    expect(done.error).toMatch(/^page load error: net::ERR_CONNECTION_REFUSED at http:\/\/127\.0\.0\.1:\d+\/\?/);
+    expect(done.error).toContain('token={...}');
+    expect(done.error).not.toMatch(/eyJ/);
+  });
+
   it('fails "page load error: 404" for a page that does not exist', async () => {
     const info = await client.startWebEgress(`${siteUrl}/missing/`, new EncodedFileOutput({ filepath: 'missing' }));
     const done = await waitForStatus(client, info.egressId, EgressStatus.EGRESS_FAILED, 20_000);

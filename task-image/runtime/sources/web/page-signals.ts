@@ -19,3 +19,14 @@ export function isRetryableNavigation(err: unknown): boolean {
   const message = err instanceof Error ? err.message : String(err);
   return /timeout|ERR_CONNECTION_CLOSED|ERR_CERT_VERIFIER_CHANGED|ERR_CONNECTION_REFUSED/i.test(message);
 }
+
+/**
+ * A page's console or error text made fit for the task's log: access tokens (JWTs, `access_token=` and
+ * `token=` query values) are replaced, and the text is cut to `max` characters.
+ */
+export function redactPageText(text: string, max = 500): string {
+  return text
+    .replace(/eyJ[\w-]+\.[\w-]+\.[\w-]+/g, '[token]')
+    .replace(/((?:access_)?token=)[^&\s"']+/gi, '$1[redacted]')
+    .slice(0, max);
+}

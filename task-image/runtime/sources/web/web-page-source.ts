@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer, { type Browser, type HTTPResponse, type Page } from 'puppeteer-core';
 import { EgressError, describeError } from '#domain/errors.ts';
+import { redactUrl } from '#domain/request/redact.ts';
 import type { Logger } from '#shared/logger.ts';
 import { CAPTURE_SINK, startCaptureStack, type CaptureStack } from '../../capture/capture-stack.ts';
 import { startGuardedProxy, type GuardedProxy } from './guarded-proxy.ts';
-import { isRetryableNavigation, signalOf } from './page-signals.ts';
+import { isRetryableNavigation, redactPageText, signalOf } from './page-signals.ts';
 import { webrtcGuardScript } from './webrtc-guard.ts';
 
 /** How the page is shown and when recording starts. */
@@ -34,6 +35,8 @@ export interface WebPageEvents {
 const navigationTimeoutMs = 30_000;
 const navigationAttempts = 3;
 const errorPollMs = 1_000;
+/** While the start signal has not come, a warning this often (LiveKit's egress waits for it without limit). */
+const startWaitWarnMs = 10_000;
 
 /**
  * The source of room composite and web egress: a page in Chromium, headful on its own Xvfb display, its
@@ -43,6 +46,7 @@ const errorPollMs = 1_000;
 export class WebPageSource {
   private stopped: Promise<void> | undefined;
   private errorTimer: NodeJS.Timeout | undefined;
+  private startWaitTimer: NodeJS.Timeout | undefined;
 
   private constructor(
     private readonly stack: CaptureStack,
@@ -112,23 +116,38 @@ export class WebPageSource {
       const signal = signalOf(message);
       if (signal === 'START_RECORDING' && !started) {
         started = true;
+        clearInterval(this.startWaitTimer);
         log.info('page sent START_RECORDING');
         resolveStart?.();
       } else if (signal === 'END_RECORDING') {
         log.info('page sent END_RECORDING');
         events.onEnd();
       } else if (message.type() === 'error') {
-        log.debug('page console error', { text: message.text().slice(0, 500) });
+        // Before the start, a page error is the likely reason the start signal does not come: shown.
+        const level = started ? 'debug' : 'warn';
+        log[level]('page console error', { text: redactPageText(message.text()), beforeStart: !started });
       }
     });
-    this.page.on('pageerror', (err) => log.debug('page error', { error: describeError(err).slice(0, 500) }));
+    this.page.on('pageerror', (err) => {
+      const level = started ? 'debug' : 'warn';
+      log[level]('page error', { error: redactPageText(describeError(err)), beforeStart: !started });
+    });
     this.page.on('error', (err) => events.onFailure(pageFailure(`page crashed: ${describeError(err)}`)));
     void this.stack.browser.exited.then(() => {
       if (this.stopped === undefined) events.onFailure(pageFailure('chromium exited while recording'));
     });
     await this.navigate(options.url, options.signal);
     this.watchTemplateError(events);
-    if (!started) await abortable(startSignal, options.signal);
+    if (started) return;
+    const waitingSince = Date.now();
+    this.startWaitTimer = setInterval(() => {
+      log.warn('still waiting for START_RECORDING', { waitedS: Math.round((Date.now() - waitingSince) / 1000) });
+    }, startWaitWarnMs);
+    try {
+      await abortable(startSignal, options.signal);
+    } finally {
+      clearInterval(this.startWaitTimer);
+    }
   }
 
   private async navigate(url: string, signal: AbortSignal): Promise<void> {
@@ -142,7 +161,9 @@ export class WebPageSource {
           this.logger.warn('page load failed, retrying', { attempt, error: describeError(err) });
           continue;
         }
-        throw new EgressError('unavailable', `page load error: ${describeError(err)}`, {
+        // Puppeteer's message ends "at <url>": the template page's URL carries the recorder's token.
+        const reason = describeError(err).split(url).join(redactUrl(url));
+        throw new EgressError('unavailable', `page load error: ${reason}`, {
           cause: err,
           fault: 'destination',
         });
@@ -174,6 +195,7 @@ export class WebPageSource {
   stop(): Promise<void> {
     this.stopped ??= (async () => {
       clearInterval(this.errorTimer);
+      clearInterval(this.startWaitTimer);
       await this.browser.disconnect().catch(() => undefined);
       await this.stack.stop();
       await this.proxy.close();
