@@ -40,12 +40,14 @@ COPY task-image/debian-packages.txt /tmp/debian-packages.txt
 # they JIT with — Chromium runs with --disable-gpu and draws in software, Xvfb runs without GLX; Vulkan's
 # validation layer, a debugging aid Chromium ships; Intel Quick Sync's runtime and plugins, which ffmpeg's
 # libmfx loads only on Intel GPUs (neither Fargate nor the NVIDIA GPU hosts have one); the icon theme's
-# large bitmaps and its cursors (a kiosk window shows no GTK widget; GTK falls back to the scalable icons).
+# large bitmaps and its cursors (a kiosk window shows no GTK widget; GTK falls back to the scalable icons);
+# libmysofa's HRTF sets, data of ffmpeg's sofalizer filter, which no recording uses.
 RUN printf 'path-exclude %s\n' '/usr/lib/*/dri/*' '/usr/lib/*/libLLVM-*' '/usr/lib/*/libz3.so*' \
       /usr/lib/chromium/libVkLayer_khronos_validation.so '/usr/lib/*/libmfxhw64.so*' '/usr/lib/*/mfx/*' \
       '/usr/lib/*/libmfx-tracer.so*' '/usr/share/icons/Adwaita/48x48/*' '/usr/share/icons/Adwaita/64x64/*' \
       '/usr/share/icons/Adwaita/96x96/*' '/usr/share/icons/Adwaita/256x256/*' '/usr/share/icons/Adwaita/512x512/*' \
-      '/usr/share/icons/Adwaita/cursors/*' >/etc/dpkg/dpkg.cfg.d/recorder-excludes
+      '/usr/share/icons/Adwaita/cursors/*' '/usr/share/libmysofa/*' \
+      >/etc/dpkg/dpkg.cfg.d/recorder-excludes
 # The packages tagged `recorder` in the one package list; the `node` user (uid 1000, as in the node images);
 # /tmp/.X11-unix, where Xvfb run as that user may not create its socket folder itself.
 RUN set -eu; \

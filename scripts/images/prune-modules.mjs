@@ -63,10 +63,16 @@ for (const name of roots) {
     roots.delete(name);
   } else pending.push(key);
 }
+/**
+ * Packages of the Bare runtime, which Node never loads: tar-fs, tar-stream and events-universal (under
+ * puppeteer-core) choose them only under the `bare` condition of their `imports`/`exports` maps and list
+ * them as dependencies all the same (≈ 7 MB with their prebuilt addons).
+ */
+const bareRuntimeOnly = /(^|\/)node_modules\/bare-[^/]+$/;
 while (pending.length > 0) {
   const key = /** @type {string} */ (pending.pop());
   // Optional packages for other platforms are in the lockfile but not on disk: nothing to copy.
-  if (keep.has(key) || !existsSync(key)) continue;
+  if (keep.has(key) || !existsSync(key) || bareRuntimeOnly.test(key)) continue;
   keep.add(key);
   const entry = lock.packages[key] ?? {};
   const names = Object.keys({ ...entry.dependencies, ...entry.optionalDependencies, ...entry.peerDependencies });
