@@ -43,7 +43,15 @@ export interface PacerOptions {
 export interface PacerStats {
   readonly emitted: number;
   readonly skipped: number;
+  /** Each time the loop fell behind and skipped units: when (epoch ms) and how much content (ms). */
+  readonly skips: readonly PacerSkip[];
   readonly error: unknown;
+}
+
+/** Content the pacer skipped at once: every later unit came that much earlier than its content time. */
+export interface PacerSkip {
+  readonly atMs: number;
+  readonly contentMs: number;
 }
 
 /** A running pacing loop. */
@@ -65,13 +73,16 @@ export function startPacer(clock: ContentClock, options: PacerOptions): Pacer {
   let next = 0;
   let emitted = 0;
   let skipped = 0;
+  const skips: PacerSkip[] = [];
   let error: unknown;
 
   const run = async (): Promise<void> => {
     while (!abort.signal.aborted && clock.elapsedMs() < maxDuration) {
       const due = Math.floor((clock.elapsedMs() + lead) / options.periodMs) + 1;
       if (due - next > maxBurst) {
-        skipped += due - maxBurst - next;
+        const units = due - maxBurst - next;
+        skipped += units;
+        if (skips.length < 1_000) skips.push({ atMs: epochNow(), contentMs: units * options.periodMs });
         next = due - maxBurst;
       }
       // Bounded by maxBurst: at most maxBurst emits before the next wait.
@@ -89,7 +100,7 @@ export function startPacer(clock: ContentClock, options: PacerOptions): Pacer {
   });
 
   return {
-    stats: () => ({ emitted, skipped, error }),
+    stats: () => ({ emitted, skipped, skips: [...skips], error }),
     stop: async () => {
       abort.abort();
       await loop;

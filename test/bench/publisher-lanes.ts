@@ -50,14 +50,17 @@ const AUDIO_FRAME = SAMPLE_RATE / 100;
 
 /** The audio lane: 10 ms frames of the tone, on the clock. */
 export function startAudioLane(clock: ContentClock, frequency: number | undefined, maxDurationMs?: number): Lane {
-  // The native queue holds 50 ms; capture resolves at once while it is below that, so pacing stays ours.
-  const source = new AudioSource(SAMPLE_RATE, 1, 50);
+  // No native queue (size 0): each 10 ms frame goes to WebRTC when the pacer captures it, at its content
+  // time, as a microphone's would. With a queue, sound left when the SDK's own 10 ms timer drained it, a
+  // queue's level after it: where that level settled at start-up differed between runs, and so did the
+  // publisher's A/V offset (grid test, settled: −35…+57 ms over 13 runs with a 100 ms queue filled 60 ms
+  // ahead; −66…−7 over 5 without).
+  const source = new AudioSource(SAMPLE_RATE, 1, 0);
   const pacer = startPacer(clock, {
     periodMs: 10,
-    // Two frames ahead, so timer jitter never lets the native queue run dry (an underrun would add latency
-    // for the rest of the run: the queue drains one frame per 10 ms tick, never faster).
-    leadMs: 20,
-    maxBurst: 5,
+    // After a stall of this loop, up to 100 ms of sound is sent at once rather than skipped (a skip moves
+    // every later beep earlier).
+    maxBurst: 10,
     maxDurationMs,
     emit: (i) => {
       const samples = renderTone(i * AUDIO_FRAME, AUDIO_FRAME, { frequency });

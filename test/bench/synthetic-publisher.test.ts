@@ -86,7 +86,8 @@ describe.skipIf(!existsSync(livekitServerBinary()))('synthetic publisher on the 
     await withPair('vp8-opus', { audio: true, video: { codec: 'vp8' } }, async (pub, sub) => {
       const cpuBefore = process.cpuUsage();
       const wallBefore = performance.now();
-      await expect.poll(() => highestFrame(sub), { timeout: 20_000, interval: 100 }).toBeGreaterThanOrEqual(150);
+      // 10 s: enough beeps that one stretched by the jitter buffer while it settles does not move the median.
+      await expect.poll(() => highestFrame(sub), { timeout: 30_000, interval: 100 }).toBeGreaterThanOrEqual(300);
       const cpu = process.cpuUsage(cpuBefore);
       const audio = only(sub.audio);
       const video = only(sub.video);
