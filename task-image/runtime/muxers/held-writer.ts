@@ -70,6 +70,16 @@ export class HeldWriter implements ContainerWriter {
     return this.dropped;
   }
 
+  /**
+   * Whether the media up to the cut has arrived. Audio: a packet that ends at or past it came (a sender that
+   * fell behind its clock, e.g. skipped sound after a stall, sends the media of the stop time later than the
+   * stop). Video: any frame does, because the last one before the cut is shown until it.
+   */
+  get reachedCut(): boolean {
+    if (this.cutTime === undefined || this.lastTime === undefined) return false;
+    return this.inner.kind !== 'ogg' || this.lastTime + this.interval >= this.cutTime;
+  }
+
   write(frame: MediaFrame): void {
     const now = this.now();
     if (this.firstArrivalMs === undefined) {

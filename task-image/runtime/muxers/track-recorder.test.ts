@@ -222,6 +222,52 @@ describe('createTrackRecorder with hand-made packets of real media', () => {
     }
   });
 
+  test.each([
+    { late: true, endS: 1.5 },
+    { late: false, endS: 1.2 },
+  ])(
+    'a cut at the stop time waits for the Opus of that time from a sender behind its clock (media comes: $late)',
+    async ({ late, endS }) => {
+      // The sender skipped 300 ms of sound at 0.5 s (a stall): its RTP clock runs 300 ms behind the wall clock
+      // from then on, so the sound of the stop time (1.5 s after the first packet) arrives 300 ms after it.
+      const arrivals = packetize('opus', clips.get('opus')!)
+        .flat()
+        .map(({ packet, at }) => ({ packet, at: at >= 1_500 ? at + 300 : at }));
+      const sink = new MemorySink();
+      let now = 0;
+      const recorder = createTrackRecorder({
+        codec: codecs.opus,
+        sink,
+        logger,
+        requestKeyFrame: () => undefined,
+        now: () => now,
+        stopHoldMs: 1_000,
+        cutWaitMs: 500,
+        // The first packet is the file's zero at once (no start delay): the stop is 1.5 s after it.
+        reorder: { startDelayMs: 0 },
+      });
+      const push = (until: number): void => {
+        for (const a of arrivals.filter((x) => x.at > now && x.at <= until)) {
+          now = a.at;
+          recorder.pushRtp(a.packet);
+        }
+        now = until;
+      };
+      push(2_500); // the stop is asked for at 2.5 s (1.5 s of wall clock after the first packet)
+      const finished = recorder.finish({ cutAtMs: 2_500 });
+      if (late) {
+        await new Promise((r) => setTimeout(r, 100));
+        push(3_000); // the task takes the packets that come meanwhile
+      }
+      await finished;
+      const file = join(dir, `stop-behind-${late}.ogg`);
+      await sink.save(file);
+      expect(await decodeErrors(file)).toEqual([]);
+      // Media came: the file is as long as the wall clock up to the stop. None: it ends with what had come.
+      expect(await mediaEndS(file)).toBeCloseTo(endS, 1);
+    },
+  );
+
   test('onFirstWrite fires once, when media (not only headers) has reached the sink', async () => {
     const sink = new MemorySink();
     const seen: number[] = [];

@@ -60,6 +60,11 @@ export interface TrackRecorderOptions {
   readonly reorder?: ReorderOptions;
   /** Clock for arrival times, epoch ms. @default Date.now */
   readonly now?: () => number;
+  /**
+   * How long {@link TrackRecorder.finish} with a cut waits for the media up to the cut, ms (real time).
+   * @default the stop hold
+   */
+  readonly cutWaitMs?: number;
 }
 
 /** What a finished recording holds. */
@@ -94,6 +99,9 @@ export interface RecordingStats {
   readonly headerPatch: HeaderPatch | undefined;
 }
 
+/** How often a finish with a cut looks whether the media up to it has come, ms. */
+const cutPollMs = 20;
+
 /** Records one track. Create with {@link createTrackRecorder}. */
 export interface TrackRecorder {
   readonly container: ContainerKind;
@@ -107,7 +115,9 @@ export interface TrackRecorder {
   pushSenderReport(report: SenderReportInput): void;
   /**
    * Writes what is buffered and the end of the stream, waits for the sink; idempotent. With `cutAtMs`
-   * (epoch ms, a recorder with a stop hold) the file ends at that time: media past it is dropped.
+   * (epoch ms, a recorder with a stop hold) the file ends at that time: media past it is dropped, and packets
+   * are still taken until the media up to it has come (at most `cutWaitMs`), so that a sender running behind
+   * its clock does not leave the file short.
    */
   finish(options?: { readonly cutAtMs?: number }): Promise<RecordingStats>;
 }
@@ -137,6 +147,8 @@ class Recorder implements TrackRecorder {
   private firstTime: number | undefined;
   private foreign = 0;
   private finishing: Promise<RecordingStats> | undefined;
+  /** Set once no more packets are taken (finish, after any wait for the cut). */
+  private closed = false;
 
   constructor(
     private readonly options: TrackRecorderOptions,
@@ -187,7 +199,7 @@ class Recorder implements TrackRecorder {
   }
 
   pushRtp(packet: RtpInput): void {
-    if (this.finishing !== undefined) return;
+    if (this.closed) return;
     if (packet.header.payloadType !== this.options.codec.payloadType) {
       if (this.foreign++ === 0) {
         this.options.logger.warn('ignoring RTP packets of another payload type', {
@@ -205,7 +217,7 @@ class Recorder implements TrackRecorder {
   }
 
   pushSenderReport(report: SenderReportInput): void {
-    if (this.finishing === undefined) this.timeline.senderReport(report.rtpTimestamp, report.ntpMs);
+    if (!this.closed) this.timeline.senderReport(report.rtpTimestamp, report.ntpMs);
   }
 
   finish(options: { readonly cutAtMs?: number } = {}): Promise<RecordingStats> {
@@ -215,7 +227,11 @@ class Recorder implements TrackRecorder {
   }
 
   private async drain(cutAtMs: number | undefined): Promise<RecordingStats> {
-    if (cutAtMs !== undefined) this.held?.cut(cutAtMs);
+    if (cutAtMs !== undefined && this.held !== undefined) {
+      this.held.cut(cutAtMs);
+      await this.untilCutReached(this.held);
+    }
+    this.closed = true;
     this.reorder.flush();
     this.timeline.flush();
     this.depacketizer?.flush();
@@ -225,6 +241,14 @@ class Recorder implements TrackRecorder {
     if (dropped > 0) this.options.logger.info('file cut at the stop time', { framesDropped: dropped });
     await this.queue.drain();
     return this.stats();
+  }
+
+  /** Waits, bounded, for the media up to the cut to come through the reorder buffer and the timeline. */
+  private async untilCutReached(held: HeldWriter): Promise<void> {
+    const waitMs = this.options.cutWaitMs ?? this.options.stopHoldMs ?? 0;
+    const until = Date.now() + waitMs;
+    while (!held.reachedCut && Date.now() < until) await new Promise((r) => setTimeout(r, cutPollMs));
+    if (!held.reachedCut) this.options.logger.info('file cut before the media of the stop time came', { waitMs });
   }
 
   private placed(placed: Placed<RtpInput>): void {

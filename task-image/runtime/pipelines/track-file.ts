@@ -123,9 +123,12 @@ export class TrackFilePipeline extends StoppablePipeline {
         this.stopping.abort();
       },
     });
-    const unsubscribe = [
+    // Media flows until the recorder is finished: a cut at the stop time waits for the media up to it.
+    const media = [
       track.onRtp((packet) => recorder.pushRtp(packet)),
       track.onSenderReport((report) => recorder.pushSenderReport(report)),
+    ];
+    const unsubscribe = [
       track.onEnded((reason) => {
         this.ctx.logger.info('track ended', { reason });
         if (reason === 'connection-lost') {
@@ -147,7 +150,12 @@ export class TrackFilePipeline extends StoppablePipeline {
     for (const off of unsubscribe) off();
     const reason = this.stopReason ?? 'Source closed';
     if (reason !== 'Aborted' && failure === undefined && lost === undefined) this.ctx.onEnding(reason);
-    const end = await this.finish({ key, upload, recorder, startedAt: startedAt.ns, reason, track: info, failure });
+    let end: PipelineEnd;
+    try {
+      end = await this.finish({ key, upload, recorder, startedAt: startedAt.ns, reason, track: info, failure });
+    } finally {
+      for (const off of media) off();
+    }
     return lost === undefined ? end : { ...end, failure: lost };
   }
 

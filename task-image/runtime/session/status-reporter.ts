@@ -4,7 +4,7 @@ import type { EgressError } from '#domain/errors.ts';
 import { isTerminal, statusName } from '#domain/status.ts';
 import { applyStatus, type StatusChange } from '#domain/transitions.ts';
 import type { EgressStore } from '#ports/egress-store.ts';
-import type { Logger } from '#shared/logger.ts';
+import { maskSecrets, type Logger } from '#shared/logger.ts';
 import { updateRecord } from '#use-cases/update-record.ts';
 import type { EndReason, InfoPatch } from '../pipelines/pipeline.ts';
 
@@ -90,7 +90,12 @@ export class StatusReporter {
     await this.chain.catch(() => undefined);
   }
 
-  private write(change: StatusChange, atMs?: number): Promise<EgressRecord | undefined> {
+  /**
+   * Every change of the record goes through here. An error message can quote a third party (puppeteer,
+   * ffmpeg, a storage SDK) that printed a secret the task holds: it is masked like a log line.
+   */
+  private write(raw: StatusChange, atMs?: number): Promise<EgressRecord | undefined> {
+    const change = raw.error === undefined ? raw : { ...raw, error: maskSecrets(raw.error) };
     return this.enqueue((current) => {
       const last = Number(current.info.updatedAt / 1_000_000n);
       return applyStatus(current, change, atMs === undefined ? Date.now() : Math.max(atMs, last));
