@@ -6,8 +6,11 @@ export interface HeldWriterOptions {
   readonly holdMs: number;
   /** RTP clock rate of the frames' `time`. */
   readonly clockRate: number;
-  /** Runs once, when the first frame is accepted (its bytes reach the sink `holdMs` later). */
-  readonly onFirstFrame?: () => void;
+  /**
+   * Runs once, when the first frame is accepted (its bytes reach the sink `holdMs` later), with when it
+   * arrived (epoch ms): the file's zero, which the cut is measured from.
+   */
+  readonly onFirstFrame?: (arrivedMs: number) => void;
   /** Clock, epoch ms. @default Date.now */
   readonly now?: () => number;
   /** How often held frames are released when none arrive, ms. @default 50 */
@@ -80,11 +83,17 @@ export class HeldWriter implements ContainerWriter {
     return this.inner.kind !== 'ogg' || this.lastTime + this.interval >= this.cutTime;
   }
 
+  /**
+   * When the media being written arrived (epoch ms), if the caller knows: its first frame's arrival, not the
+   * moment a reorder buffer let it go, is the file's zero. Otherwise the clock's time of the write.
+   */
+  arrivedMs: number | undefined;
+
   write(frame: MediaFrame): void {
     const now = this.now();
     if (this.firstArrivalMs === undefined) {
-      this.firstArrivalMs = now;
-      this.options.onFirstFrame?.();
+      this.firstArrivalMs = Math.min(this.arrivedMs ?? now, now);
+      this.options.onFirstFrame?.(this.firstArrivalMs);
     }
     // A pause (mute, loss) is not a frame's length: intervals over a second are not taken.
     const step = this.lastTime === undefined ? 0 : frame.time - this.lastTime;

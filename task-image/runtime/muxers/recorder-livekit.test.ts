@@ -58,7 +58,7 @@ async function startRecording(track: SubscribedTrack, name: string): Promise<Rec
     },
     logger,
     requestKeyFrame: () => track.requestKeyFrame(),
-    onFirstWrite: () => activeAt(Date.now()),
+    onFirstWrite: (at) => activeAt(at),
   });
   const file = join(dir, `${name}${recorder.extension}`);
   const isKeyFrame = keyFrameDetector(track.codec.mimeType);

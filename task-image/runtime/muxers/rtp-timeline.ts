@@ -17,7 +17,7 @@ import type { Ordered } from './rtp-reorder.ts';
 
 /** A packet with its timeline position (RTP clock units since the first packet), or a hole. */
 export type Placed<T> =
-  | { readonly kind: 'packet'; readonly item: T; readonly time: number }
+  | { readonly kind: 'packet'; readonly item: T; readonly time: number; readonly arrivalMs: number }
   | { readonly kind: 'loss'; readonly count: number };
 
 /** Options of an {@link RtpTimeline}. */
@@ -140,7 +140,7 @@ export class RtpTimeline<T> {
   private place(item: T, time: number, arrivalMs: number): void {
     this.last = { timestamp: this.timestampOf(item), time, arrivalMs };
     this.trackDelay(arrivalMs - time * this.msPerTick, arrivalMs);
-    this.emit({ kind: 'packet', item, time });
+    this.emit({ kind: 'packet', item, time, arrivalMs });
   }
 
   private trackDelay(delayMs: number, arrivalMs: number): void {

@@ -42,9 +42,10 @@ export interface TrackRecorderOptions {
   readonly requestKeyFrame: () => void;
   /**
    * Runs once, when the sink has accepted the first bytes holding media: the egress is active then. With
-   * a {@link stopHoldMs}, when the first frame is accepted for the file (its bytes follow after the hold).
+   * a {@link stopHoldMs}, when the first frame is accepted for the file (its bytes follow after the hold),
+   * with when that frame arrived (epoch ms): the file's zero, which a cut at the stop time is measured from.
    */
-  readonly onFirstWrite?: () => void;
+  readonly onFirstWrite?: (atMs: number) => void;
   /**
    * Frames wait this long before they are written, so that {@link TrackRecorder.finish} can cut the file
    * at a stop time the task learns of later (its control poll). 0: written at once, no cut. @default 0
@@ -162,7 +163,7 @@ class Recorder implements TrackRecorder {
     const holdMs = options.stopHoldMs ?? 0;
     this.queue = new SinkQueue(options.sink, {
       maxPendingBytes: options.maxPendingBytes ?? 64 * 1024 * 1024,
-      onFirstMedia: holdMs > 0 ? undefined : options.onFirstWrite,
+      onFirstMedia: holdMs > 0 ? undefined : () => options.onFirstWrite?.(this.now()),
       onError: options.onError,
       logger,
     });
@@ -258,6 +259,8 @@ class Recorder implements TrackRecorder {
       return;
     }
     const packet = placed.item;
+    // A frame is complete with its last packet: the one placed now.
+    if (this.held !== undefined) this.held.arrivedMs = placed.arrivalMs;
     if (this.depacketizer !== undefined) {
       this.depacketizer.push(packet.payload, placed.time, packet.header.marker);
       return;

@@ -112,8 +112,7 @@ export class TrackFilePipeline extends StoppablePipeline {
       logger: this.ctx.logger,
       requestKeyFrame: () => track.requestKeyFrame(),
       stopHoldMs,
-      onFirstWrite: () => {
-        const at = Date.now();
+      onFirstWrite: (at) => {
         startedAt.ns = nowNanos(at);
         // As of the first frame: the file's zero, which the stop cut is measured from.
         this.ctx.onActive(fileResult(key, '', 0, startedAt.ns, 0n, 0n), at);
