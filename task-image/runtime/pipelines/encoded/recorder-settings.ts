@@ -6,7 +6,7 @@
  * | --- | --- | --- |
  * | `EGRESS_CHROMIUM` | the Chromium binary | `/usr/bin/chromium` |
  * | `EGRESS_MAX_DURATION_SECONDS` | a transcoding egress longer than this ends LIMIT_REACHED, outputs finalised; 0 = no limit | 0 |
- * | `EGRESS_AUDIO_DELAY_MS` | how late the capture path delivers audio against video (negative: early); audio is moved by it | 32 |
+ * | `EGRESS_AUDIO_DELAY_MS` | how late the capture path delivers audio against video (negative: early); audio is moved by it | 67 |
  * | `EGRESS_TRACK_AUDIO_DELAY_MS` | how late rtc-node delivers decoded audio against decoded video (track composite); video is held back by it | 15 |
  */
 export function chromiumPath(env: NodeJS.ProcessEnv = process.env): string {
@@ -15,13 +15,14 @@ export function chromiumPath(env: NodeJS.ProcessEnv = process.env): string {
 
 /**
  * Measured end to end with the flash/beep publisher (WebRTC into Chromium, out through PulseAudio and
- * x11grab), the audio dated by the arrival of its first pulse fragment, the publisher sending each 10 ms
- * of sound when it is captured (no SDK queue): over 5 grid runs at 62 the settled offset sat at −30 ms on
- * average (−66…−7), so 32 (4 runs at 32: −8…+33). A run's offset is a constant of that run, spread over
- * about ±25 ms: x11grab's 30 fps phase against Chromium's paint (a frame, 33 ms) and Chromium's 60 Hz
- * compositor phase. In the first ~3 s audio is off while the jitter buffers fill to the template's target.
+ * x11grab), the audio dated by the arrival of its first pulse fragment, Chromium's audio output in 2048-frame
+ * buffers: over 6 grid runs at 77 the settled offset sat at −10 ms on average (−36…+8), so 67 (3 runs at 67:
+ * −13, −11, and one whose video phase slid mid-run, −7 → +40). Within a run the audio is steady to a few ms;
+ * the video is quantised by x11grab's 30 fps phase against Chromium's paint (0–33 ms, a constant of the run
+ * that can slide by a frame). In the first ~3 s audio is early while the jitter buffers fill to the
+ * template's target.
  */
-const defaultAudioDelayMs = 32;
+const defaultAudioDelayMs = 67;
 
 /** Milliseconds audio is moved earlier to meet the video; a malformed value falls back to the default. */
 export function audioDelayMs(env: NodeJS.ProcessEnv = process.env): number {
