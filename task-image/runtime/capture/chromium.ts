@@ -41,9 +41,9 @@ export const chromiumFlags: readonly string[] = [
   '--no-first-run',
   '--no-default-browser-check',
   '--autoplay-policy=no-user-gesture-required',
-  // Audio output in 43 ms buffers (default 10 ms): with 10 ms a late audio callback of the loaded machine let
-  // the PulseAudio stream underrun, and each underrun made the audio 10–27 ms later for the rest of the run
-  // (grid runs: steps of +10, +12, +27 ms); with 2048 frames the audio offset holds to a few ms over 30 s.
+  // Audio output in 43 ms buffers (default 10 ms). With 10 ms, a run's audio got later in steps on the loaded
+  // 2-core machine (+10, +12, +27 ms, each for the rest of the run; likely PulseAudio underruns after a late
+  // audio callback); with 2048 frames the audio offset holds to a few ms over 30 s (6 grid runs).
   '--audio-buffer-size=2048',
   '--allow-loopback-in-peer-connection',
   '--kiosk',
