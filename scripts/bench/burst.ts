@@ -30,6 +30,11 @@ export interface BurstResult {
   readonly durationErrorS: { readonly opus: ReturnType<typeof summarize>; readonly vp8: ReturnType<typeof summarize> };
   /** WebSocket receivers that got less than 90 % of the PCM their egress's wall time holds. */
   readonly shortWebSockets: number;
+  /**
+   * Sound each publisher skipped (never sent) to stay on its clock while starved of CPU, s, over the whole
+   * burst: an Opus file is that much shorter than its wall time, whatever the recorder does.
+   */
+  readonly publisherSkippedS: ReturnType<typeof summarize>;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -113,6 +118,9 @@ export async function benchBurst(
         vp8: summarize(checked.filter((c) => c.kind === 'vp8-file').map((c) => c.durationError)),
       },
       shortWebSockets,
+      publisherSkippedS: summarize(
+        publishers.map((p) => (p.stats().audio?.skips ?? []).reduce((sum, skip) => sum + skip.contentMs, 0) / 1000),
+      ),
     };
   } finally {
     await receiver.stop();

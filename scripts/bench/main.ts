@@ -178,6 +178,10 @@ try {
       `| file duration − (ACTIVE → stop), min / max, Opus; VP8 | ${fmt(d.opus.min, 3)} / ${fmt(d.opus.max, 3)}; ${fmt(d.vp8.min, 3)} / ${fmt(d.vp8.max, 3)} s | ±0.05 s |`,
     );
     console.log(`| WebSockets short of PCM (< 90 % of wall time) | ${b.shortWebSockets} | 0 |`);
+    const skipped = b.publisherSkippedS;
+    console.log(
+      `| sound a starved publisher skipped (never sent), min / max per publisher | ${fmt(skipped.min, 1)} / ${fmt(skipped.max, 1)} s | 0 (the test's publishers, not the egress) |`,
+    );
     figures['burst'] = b;
   }
   await mkdir('.data/bench', { recursive: true });
