@@ -69,3 +69,29 @@ export function assertInVethNamespace(address: string): void {
     throw new Error(`not in the test's network namespace (interfaces ${names.join()})`);
   }
 }
+
+/**
+ * The body of a scenario script run inside a namespace: prints `main`'s result as one JSON line (or
+ * `{ status }` with the error and its causes, or a timeout after `timeoutMs`), then exits, because
+ * rtc-node's native threads would keep the process alive.
+ */
+export async function runScenarioMain(main: () => Promise<unknown>, timeoutMs = 150_000): Promise<never> {
+  const timer = setTimeout(() => {
+    console.log(JSON.stringify({ status: 'scenario timed out' }));
+    process.exit(1);
+  }, timeoutMs);
+  try {
+    console.log(JSON.stringify(await main()));
+    process.exitCode = 0;
+  } catch (err) {
+    const causes: string[] = [];
+    for (let e: unknown = err; e !== undefined && causes.length < 5; e = e instanceof Error ? e.cause : undefined) {
+      causes.push(e instanceof Error ? e.message : JSON.stringify(e));
+    }
+    console.log(JSON.stringify({ status: `scenario failed: ${causes.join(': ')}` }));
+    process.exitCode = 1;
+  } finally {
+    clearTimeout(timer);
+  }
+  process.exit();
+}

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { EgressStatus, EncodedFileOutput } from '@livekit/protocol';
 import { startLiveKitServer } from '#bench/livekit-server.ts';
 import { startLocalFixture, waitForStatus } from '#bench/local-fixture.ts';
-import { assertInVethNamespace } from '#bench/namespace-scenario.ts';
+import { assertInVethNamespace, runScenarioMain } from '#bench/namespace-scenario.ts';
 import { avSync, decodeErrors, freezes, mediaDuration } from '#bench/media-check.ts';
 import { percentile } from '#bench/signal-analysis.ts';
 import { startSyntheticPublisher } from '#bench/synthetic-publisher.ts';
@@ -84,22 +84,4 @@ async function main(): Promise<LossyPathResult> {
   }
 }
 
-const timer = setTimeout(() => {
-  console.log(JSON.stringify({ status: 'scenario timed out' }));
-  process.exit(1);
-}, 150_000);
-try {
-  console.log(JSON.stringify(await main()));
-  process.exitCode = 0;
-} catch (err) {
-  const causes: string[] = [];
-  for (let e: unknown = err; e !== undefined && causes.length < 5; e = e instanceof Error ? e.cause : undefined) {
-    causes.push(e instanceof Error ? e.message : JSON.stringify(e));
-  }
-  console.log(JSON.stringify({ status: `scenario failed: ${causes.join(': ')}` }));
-  process.exitCode = 1;
-} finally {
-  clearTimeout(timer);
-}
-// rtc-node's native threads would keep the process alive.
-process.exit();
+await runScenarioMain(main);

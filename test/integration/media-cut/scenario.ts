@@ -10,7 +10,7 @@ import { EgressStatus, DirectFileOutput } from '@livekit/protocol';
 import { startLiveKitServer } from '#bench/livekit-server.ts';
 import { startLocalFixture, waitForStatus } from '#bench/local-fixture.ts';
 import { decodeErrors, largestPacketGap, mediaDuration } from '#bench/media-check.ts';
-import { assertInVethNamespace } from '#bench/namespace-scenario.ts';
+import { assertInVethNamespace, runScenarioMain } from '#bench/namespace-scenario.ts';
 import { startSyntheticPublisher } from '#bench/synthetic-publisher.ts';
 import { runTool } from '#task/capture/run-tool.ts';
 import { createLogger } from '#shared/logger.ts';
@@ -86,22 +86,4 @@ async function main(): Promise<MediaCutResult> {
   }
 }
 
-const timer = setTimeout(() => {
-  console.log(JSON.stringify({ status: 'scenario timed out' }));
-  process.exit(1);
-}, 150_000);
-try {
-  console.log(JSON.stringify(await main()));
-  process.exitCode = 0;
-} catch (err) {
-  const causes: string[] = [];
-  for (let e: unknown = err; e !== undefined && causes.length < 5; e = e instanceof Error ? e.cause : undefined) {
-    causes.push(e instanceof Error ? e.message : JSON.stringify(e));
-  }
-  console.log(JSON.stringify({ status: `scenario failed: ${causes.join(': ')}` }));
-  process.exitCode = 1;
-} finally {
-  clearTimeout(timer);
-}
-// rtc-node's native threads would keep the process alive.
-process.exit();
+await runScenarioMain(main);
