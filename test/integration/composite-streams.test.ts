@@ -14,7 +14,7 @@ import { startLiveKitServer, type LiveKitServer } from '#bench/livekit-server.ts
 import { startLocalFixture, waitForInfo, waitForStatus, type LocalFixture } from '#bench/local-fixture.ts';
 import { decodeErrors, freezes, mediaDuration, probe } from '#bench/media-check.ts';
 import { startRtmpServer, type RtmpServer } from '#bench/rtmp-server.ts';
-import { startSyntheticPublisher, type SyntheticPublisher } from '#bench/synthetic-publisher.ts';
+import { startPublisherProcess, type PublisherHandle } from '#bench/publisher-process.ts';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const room = 'streams';
@@ -25,7 +25,7 @@ describe('composite egress to RTMP, file and HLS at once (real nginx-rtmp, Chrom
   let client: EgressClient;
   let primary: RtmpServer;
   let backup: RtmpServer;
-  const publishers: SyntheticPublisher[] = [];
+  const publishers: PublisherHandle[] = [];
 
   beforeAll(async () => {
     livekit = await startLiveKitServer();
@@ -37,7 +37,7 @@ describe('composite egress to RTMP, file and HLS at once (real nginx-rtmp, Chrom
     ]);
     const join = { url: livekit.url, apiKey: livekit.apiKey, apiSecret: livekit.apiSecret, room };
     const video = { codec: 'vp8', width: 640, height: 360, bitrateKbps: 1000 } as const;
-    publishers.push(await startSyntheticPublisher({ ...join, identity: 'dave', audio: true, video }));
+    publishers.push(await startPublisherProcess({ ...join, identity: 'dave', audio: true, video }));
   });
 
   afterAll(async () => {

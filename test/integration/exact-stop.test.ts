@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLiveKitServer, type LiveKitServer } from '#bench/livekit-server.ts';
 import { startLocalFixture, waitForStatus, type LocalFixture } from '#bench/local-fixture.ts';
 import { decodeErrors, mediaDuration } from '#bench/media-check.ts';
-import { startSyntheticPublisher, type SyntheticPublisher } from '#bench/synthetic-publisher.ts';
+import { startPublisherProcess, type PublisherHandle } from '#bench/publisher-process.ts';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const room = 'exact-stop';
@@ -13,7 +13,7 @@ describe('StopEgress cuts a track file at the time it was called (real LiveKit, 
   let livekit: LiveKitServer;
   let local: LocalFixture;
   let client: EgressClient;
-  const publishers: SyntheticPublisher[] = [];
+  const publishers: PublisherHandle[] = [];
 
   beforeAll(async () => {
     livekit = await startLiveKitServer();
@@ -22,7 +22,7 @@ describe('StopEgress cuts a track file at the time it was called (real LiveKit, 
     const join = { url: livekit.url, apiKey: livekit.apiKey, apiSecret: livekit.apiSecret, room };
     const video = { codec: 'vp8', width: 320, height: 180, bitrateKbps: 300 } as const;
     for (let n = 0; n < 5; n += 1) {
-      publishers.push(await startSyntheticPublisher({ ...join, identity: `p${n}`, audio: true, video }));
+      publishers.push(await startPublisherProcess({ ...join, identity: `p${n}`, audio: true, video }));
     }
   });
 

@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startLiveKitServer, type ManagedLiveKitServer } from '#bench/livekit-server.ts';
 import { startLocalFixture, waitForInfo, waitForStatus, type LocalFixture } from '#bench/local-fixture.ts';
 import { decodeErrors, mediaDuration } from '#bench/media-check.ts';
-import { startSyntheticPublisher, type SyntheticPublisher } from '#bench/synthetic-publisher.ts';
+import { bounded } from '#bench/bounded.ts';
+import { startPublisherProcess, type PublisherHandle } from '#bench/publisher-process.ts';
 import { startWsReceiver, type WsReceiver } from '#bench/ws-receiver.ts';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -23,13 +24,24 @@ describe('egresses end cleanly when the LiveKit server dies (real server, SIGKIL
   let livekit: ManagedLiveKitServer | undefined;
   let local: LocalFixture | undefined;
   let ws: WsReceiver | undefined;
-  let publisher: SyntheticPublisher | undefined;
+  let publisher: PublisherHandle | undefined;
 
+  // Each stop bounded and named: one CI run's hook timed out after 240 s without saying which part hung.
+  // All run, in order; the first failure is thrown after the rest.
   afterEach(async () => {
-    await publisher?.stop().catch(() => undefined);
-    await local?.stop();
-    await ws?.stop();
-    await livekit?.stop();
+    const stops: [string, number, () => Promise<void> | undefined][] = [
+      ['publisher stop', 20_000, () => publisher?.stop()],
+      ['local system stop', 60_000, () => local?.stop()],
+      ['WebSocket receiver stop', 10_000, () => ws?.stop()],
+      ['LiveKit server stop', 20_000, () => livekit?.stop()],
+    ];
+    const failed: Error[] = [];
+    for (const [label, ms, stop] of stops) {
+      await bounded(label, ms, Promise.resolve(stop())).catch((err: unknown) =>
+        failed.push(err instanceof Error ? err : new Error(String(err))),
+      );
+    }
+    if (failed.length > 0) throw new AggregateError(failed, failed.map((e) => e.message).join('; '));
   });
 
   async function setUp(room: string): Promise<{ client: EgressClient; ids: string[]; active: EgressInfo[] }> {
@@ -37,7 +49,7 @@ describe('egresses end cleanly when the LiveKit server dies (real server, SIGKIL
     ws = await startWsReceiver();
     local = await startLocalFixture(livekit, { taskEnv: { EGRESS_RECONNECT_WINDOW_S: String(windowS) } });
     const client = local.client;
-    publisher = await startSyntheticPublisher({
+    publisher = await startPublisherProcess({
       url: livekit.url,
       apiKey: livekit.apiKey,
       apiSecret: livekit.apiSecret,

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLiveKitServer, type LiveKitServer } from '#bench/livekit-server.ts';
 import { startLocalFixture, waitForStatus, type LocalFixture } from '#bench/local-fixture.ts';
 import { decodeErrors, freezes, largestPacketGap, mediaDuration, volume } from '#bench/media-check.ts';
-import { startSyntheticPublisher, type SyntheticPublisher } from '#bench/synthetic-publisher.ts';
+import { startPublisherProcess, type PublisherHandle } from '#bench/publisher-process.ts';
 import { startTcpCutProxy, type TcpCutProxy } from '#bench/tcp-cut-proxy.ts';
 import { startWsReceiver, type WsReceiver } from '#bench/ws-receiver.ts';
 
@@ -26,7 +26,7 @@ describe('egresses ride out a 5 s cut of their signalling connection (real LiveK
   let local: LocalFixture;
   let client: EgressClient;
   let ws: WsReceiver;
-  let publisher: SyntheticPublisher;
+  let publisher: PublisherHandle;
 
   beforeAll(async () => {
     livekit = await startLiveKitServer();
@@ -36,7 +36,7 @@ describe('egresses ride out a 5 s cut of their signalling connection (real LiveK
     local = await startLocalFixture({ ...livekit, url: proxy.url });
     client = local.client;
     const join_ = { url: livekit.url, apiKey: livekit.apiKey, apiSecret: livekit.apiSecret, room };
-    publisher = await startSyntheticPublisher({
+    publisher = await startPublisherProcess({
       ...join_,
       identity: 'speaker',
       audio: true,

@@ -17,11 +17,8 @@ import { startRtmpServer, type RtmpServer } from '#bench/rtmp-server.ts';
 import { avSync, beepTimes, cadence, decodeErrors, freezes, mediaDuration, probe, volume } from '#bench/media-check.ts';
 import { percentile } from '#bench/signal-analysis.ts';
 import { scanVideo } from '#bench/video-scan.ts';
-import {
-  startSyntheticPublisher,
-  type SyntheticPublisher,
-  type SyntheticPublisherOptions,
-} from '#bench/synthetic-publisher.ts';
+import { startPublisherProcess, type PublisherHandle } from '#bench/publisher-process.ts';
+import type { SyntheticPublisherOptions } from '#bench/synthetic-publisher.ts';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const room = 'tracks';
@@ -39,11 +36,11 @@ describe('track composite and participant egress (real LiveKit, rtc-node decode,
   let local: LocalFixture;
   let client: EgressClient;
   let rtmp: RtmpServer;
-  const publishers: SyntheticPublisher[] = [];
+  const publishers: PublisherHandle[] = [];
 
-  const publish = async (identity: string, media: Partial<SyntheticPublisherOptions>): Promise<SyntheticPublisher> => {
+  const publish = async (identity: string, media: Partial<SyntheticPublisherOptions>): Promise<PublisherHandle> => {
     const join = { url: livekit.url, apiKey: livekit.apiKey, apiSecret: livekit.apiSecret, room };
-    const publisher = await startSyntheticPublisher({ ...join, identity, ...media });
+    const publisher = await startPublisherProcess({ ...join, identity, ...media });
     publishers.push(publisher);
     return publisher;
   };

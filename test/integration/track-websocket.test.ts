@@ -3,7 +3,7 @@ import { WebhookReceiver, type EgressClient } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLiveKitServer, type LiveKitServer } from '#bench/livekit-server.ts';
 import { startLocalFixture, waitForStatus, type LocalFixture } from '#bench/local-fixture.ts';
-import { startSyntheticPublisher, type SyntheticPublisher } from '#bench/synthetic-publisher.ts';
+import { startPublisherProcess, type PublisherHandle } from '#bench/publisher-process.ts';
 import { startWebhookReceiver, type WebhookReceiverServer } from '#bench/webhook-receiver.ts';
 import { startWsReceiver, type WsReceiver } from '#bench/ws-receiver.ts';
 import { beepTimes, volume } from '#bench/media-check.ts';
@@ -20,7 +20,7 @@ describe('track egress to a WebSocket (local mode, real LiveKit server)', () => 
   let client: EgressClient;
   let hooks: WebhookReceiverServer;
   let ws: WsReceiver;
-  let publisher: SyntheticPublisher;
+  let publisher: PublisherHandle;
   const room = 'ws-room';
 
   beforeAll(async () => {
@@ -29,7 +29,7 @@ describe('track egress to a WebSocket (local mode, real LiveKit server)', () => 
     ws = await startWsReceiver({ recordDir: await mkdtemp(join(tmpdir(), 'ue-ws-')) });
     local = await startLocalFixture(livekit, { webhookUrls: [hooks.url] });
     client = local.client;
-    publisher = await startSyntheticPublisher({
+    publisher = await startPublisherProcess({
       ...join_(livekit, room, 'speaker'),
       audio: true,
       video: { codec: 'vp8' },

@@ -11,7 +11,8 @@ import { dispose } from '@livekit/rtc-node';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { livekitServerBinary, startLiveKitServer, type LiveKitServer } from '#bench/livekit-server.ts';
 import { beepTimes, decodeErrors, frameNumbers, probe, volume } from '#bench/media-check.ts';
-import { startSyntheticPublisher, type SyntheticPublisher, type VideoCodecName } from '#bench/synthetic-publisher.ts';
+import { startPublisherProcess, type PublisherHandle } from '#bench/publisher-process.ts';
+import type { VideoCodecName } from '#bench/synthetic-publisher.ts';
 import { createLogger } from '#shared/logger.ts';
 import { LiveKitSubscriber, keyFrameDetector, type SubscribedTrack } from '#task/livekit-subscriber/index.ts';
 import { recorderToken } from '#task/sources/recorder-token.ts';
@@ -92,9 +93,9 @@ async function publish(
   room: string,
   video: VideoCodecName | undefined,
   audio: boolean,
-): Promise<{ publisher: SyntheticPublisher; subscriber: LiveKitSubscriber; close: () => Promise<void> }> {
+): Promise<{ publisher: PublisherHandle; subscriber: LiveKitSubscriber; close: () => Promise<void> }> {
   const join = { url: server.url, apiKey: server.apiKey, apiSecret: server.apiSecret, room };
-  const publisher = await startSyntheticPublisher({
+  const publisher = await startPublisherProcess({
     ...join,
     identity: 'publisher',
     audio,
