@@ -73,6 +73,7 @@ describe('track composite and participant egress (real LiveKit, rtc-node decode,
     const sync = await avSync(file);
     const pairs = sync.pairs.filter((p) => p.flash >= fromS);
     const offsets = `${label} A/V offsets (ms, + = audio late): ${pairs.map((p) => Math.round(p.offsetMs)).join(' ')}`;
+    console.log(offsets);
     // ≥ 95 % of the flashes and beeps of the span, each beep paired with its flash.
     expect(pairs.length, offsets).toBeGreaterThanOrEqual(Math.floor((wallS - fromS) * 0.95) - 1);
     // The project's target is p95 ≤ 40 ms over the whole file; measured in this suite it is 25–59 ms, the

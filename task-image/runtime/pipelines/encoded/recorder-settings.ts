@@ -7,7 +7,7 @@
  * | `EGRESS_CHROMIUM` | the Chromium binary | `/usr/bin/chromium` |
  * | `EGRESS_MAX_DURATION_SECONDS` | a transcoding egress longer than this ends LIMIT_REACHED, outputs finalised; 0 = no limit | 0 |
  * | `EGRESS_AUDIO_DELAY_MS` | how late the capture path delivers audio against video (negative: early); audio is moved by it | 67 |
- * | `EGRESS_TRACK_AUDIO_DELAY_MS` | how late rtc-node delivers decoded audio against decoded video (track composite); video is held back by it | 15 |
+ * | `EGRESS_TRACK_AUDIO_DELAY_MS` | how late rtc-node delivers decoded audio against decoded video (track composite); video is held back by it | 0 |
  */
 export function chromiumPath(env: NodeJS.ProcessEnv = process.env): string {
   return env['EGRESS_CHROMIUM'] ?? '/usr/bin/chromium';
@@ -37,11 +37,14 @@ function numberSetting(raw: string | undefined): number | undefined {
 
 /**
  * Measured with the flash/beep publisher on loopback (track composite, rtc-node decode), against each
- * frame's render time (libwebrtc's, which already holds the video jitter buffer's delay): a beep comes out
- * of the audio jitter buffer 25–38 ms after its flash for H.264 and −23…+25 ms for VP8, varying between
- * runs with the audio jitter buffer's own delay, which rtc-node does not report. 15 ms is the middle.
+ * frame's render time (libwebrtc's, which already holds the video jitter buffer's delay). With the publisher
+ * sharing the test's busy process, a beep came out of the audio jitter buffer 25–38 ms after its flash for
+ * H.264 and −23…+25 ms for VP8, and 15 ms was the middle. A publisher on a steady clock of its own (its own
+ * process at a higher priority, as a remote client is) put the audio earlier: with 15 ms, run medians of
+ * −33, −15, −5, −32 (VP8) and +5, −32, −32 ms (H.264), and −56/−50 in a CI run; with 0, −21, −13 (VP8) and
+ * −9, −9 ms (H.264). The jitter buffer's delay, which rtc-node does not report, still differs between runs.
  */
-const defaultTrackAudioDelayMs = 15;
+const defaultTrackAudioDelayMs = 0;
 
 /** Milliseconds decoded pictures are held back to meet decoded audio; malformed or negative: the default. */
 export function trackAudioDelayMs(env: NodeJS.ProcessEnv = process.env): number {
