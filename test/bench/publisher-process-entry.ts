@@ -3,7 +3,6 @@
  * clock however busy the test process is. Options come as JSON in argv[2]; commands and replies go over
  * the IPC channel; the process leaves the room and exits when told to stop or when its parent is gone.
  */
-import { readdirSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import type { PacerStats } from './pacer.ts';
 import type { MediaKind, SyntheticPublisherOptions } from './synthetic-publisher.ts';
@@ -32,33 +31,8 @@ const send = (message: PublisherMessage): void => {
   process.send?.(message);
 };
 
-/**
- * Every thread of this process at nice −10: the participant stands for a client on another machine, so
- * its clock must hold on a starved host. Raising the pacing thread alone was not enough: the audio frame's
- * capture resolves on the SDK's native threads, and those, at the default priority, waited up to 470 ms
- * for a core while ten tasks started (exact-stop, 5 publishers). Linux sets a nice per thread, and a new
- * thread inherits its creator's, so this runs first and once more after the room started its threads.
- * Root only; else the default priority.
- */
-function raisePriority(): void {
-  let threads: string[];
-  try {
-    threads = readdirSync('/proc/self/task');
-  } catch {
-    threads = [String(process.pid)];
-  }
-  for (const tid of threads) {
-    try {
-      setPriority(Number(tid), -10);
-    } catch {
-      // Not permitted, or the thread is gone: as it is.
-    }
-  }
-}
-
 async function main(): Promise<void> {
   const options = JSON.parse(process.argv[2] ?? '{}') as SyntheticPublisherOptions;
-  raisePriority();
   let publisher;
   try {
     publisher = await startSyntheticPublisher(options);
@@ -66,8 +40,14 @@ async function main(): Promise<void> {
     send({ type: 'failed', error: err instanceof Error ? `${err.message}: ${String(err.cause)}` : String(err) });
     process.exit(1);
   }
-  // Threads started with the room after the first call inherited the priority; any that did not get it now.
-  raisePriority();
+  // The pacing loops' thread only (on Linux a thread's own priority; the encoders' threads, started with
+  // the room, keep theirs): the participant stands for a client on another machine, so its clock must hold
+  // on a starved host, without taking the CPU the system under test needs. Root only; else as it is.
+  try {
+    setPriority(-10);
+  } catch {
+    // Not permitted: the default priority.
+  }
   const sids = (): Sids => ({ audioTrackSid: publisher.audioTrackSid, videoTrackSid: publisher.videoTrackSid });
   const stats = (): void => {
     const { audio, video } = publisher.stats();

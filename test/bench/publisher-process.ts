@@ -14,7 +14,7 @@ const commandTimeoutMs = 15_000;
 const stopTimeoutMs = 10_000;
 
 /**
- * Starts a synthetic publisher in a child process of its own, all its threads at a higher priority. In the
+ * Starts a synthetic publisher in a child process of its own, its pacing thread at a higher priority. In the
  * test's process, the pacing loops
  * share one event loop with the system under test (local mode runs in-process), the reference subscribers
  * and the analysis: on a 2-core host they stalled up to 140 ms at a time and skipped the content of the

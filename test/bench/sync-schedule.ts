@@ -36,3 +36,14 @@ export function frameStartSample(frame: number, fps: number): number {
 export function isFlashFrame(frame: number, fps: number): boolean {
   return isBeepSample(frameStartSample(frame, fps));
 }
+
+/**
+ * Milliseconds from `nowMs` until the middle between two beeps of a publisher whose content time zero is
+ * `startedAtMs` (both epoch ms). A mute or unmute sent then lands in silence: one that hit a beep would cut
+ * its start off, and the beep's onset would be measured late by the part cut off.
+ */
+export function msUntilBetweenBeeps(startedAtMs: number, nowMs: number): number {
+  const middle = (BEEP_MS + BEEP_PERIOD_MS) / 2;
+  const phase = (((nowMs - startedAtMs) % BEEP_PERIOD_MS) + BEEP_PERIOD_MS) % BEEP_PERIOD_MS;
+  return (middle - phase + BEEP_PERIOD_MS) % BEEP_PERIOD_MS;
+}

@@ -18,7 +18,7 @@ import {
 } from '#bench/media-check.ts';
 import type { AvSyncReport, Region } from '#bench/media-check.ts';
 import { percentile } from '#bench/signal-analysis.ts';
-import { startPublisherProcess, type PublisherHandle } from '#bench/publisher-process.ts';
+import { startSyntheticPublisher, type SyntheticPublisher } from '#bench/synthetic-publisher.ts';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const room = 'composite';
@@ -42,7 +42,7 @@ describe('room composite egress (real LiveKit, Chromium, ffmpeg)', () => {
   let livekit: LiveKitServer;
   let local: LocalFixture;
   let client: EgressClient;
-  const publishers: PublisherHandle[] = [];
+  const publishers: SyntheticPublisher[] = [];
 
   beforeAll(async () => {
     livekit = await startLiveKitServer();
@@ -53,8 +53,8 @@ describe('room composite egress (real LiveKit, Chromium, ffmpeg)', () => {
     // pictures: the publishers share this machine's two cores with the recorder they are recorded by (the
     // bench measures the recorder with camera-sized publishers).
     const video = { codec: 'vp8', width: 320, height: 180, bitrateKbps: 500 } as const;
-    publishers.push(await startPublisherProcess({ ...join, identity: 'alice', audio: true, video }));
-    publishers.push(await startPublisherProcess({ ...join, identity: 'bob', video }));
+    publishers.push(await startSyntheticPublisher({ ...join, identity: 'alice', audio: true, video }));
+    publishers.push(await startSyntheticPublisher({ ...join, identity: 'bob', video }));
   });
 
   afterAll(async () => {
