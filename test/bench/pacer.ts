@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { msUntilBetweenBeeps } from './sync-schedule.ts';
 
 /** A monotonic content clock: content time zero is the instant it was created. */
 export interface ContentClock {
@@ -20,6 +21,14 @@ export function startContentClock(): ContentClock {
 /** Now, in epoch ms with sub-millisecond resolution (the scale of {@link ContentClock.startedAt}). */
 export function epochNow(): number {
   return performance.timeOrigin + performance.now();
+}
+
+/**
+ * Resolves in the middle between two beeps of a publisher whose content time zero is `startedAtMs` (epoch
+ * ms, as {@link ContentClock.startedAt}): a mute or unmute sent then cuts no beep's start off.
+ */
+export async function betweenBeeps(startedAtMs: number): Promise<void> {
+  await sleep(msUntilBetweenBeeps(startedAtMs, epochNow()));
 }
 
 /** How a {@link Pacer} emits numbered units (audio frames, video frames) against a clock. */

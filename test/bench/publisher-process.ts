@@ -15,11 +15,11 @@ const stopTimeoutMs = 10_000;
 
 /**
  * Starts a synthetic publisher in a child process of its own, its pacing thread at a higher priority. In the
- * test's process, the pacing loops
- * share one event loop with the system under test (local mode runs in-process), the reference subscribers
- * and the analysis: on a 2-core host they stalled up to 140 ms at a time and skipped the content of the
- * stall, so recordings lacked beeps the publisher never sent. Its own process keeps its clock. The child
- * leaves the room and exits when stopped, and by itself when this process goes (the IPC channel closes).
+ * test's process, the pacing loops share one event loop with the system under test (local mode runs
+ * in-process), the reference subscribers and the analysis: on a 2-core host they stalled up to 140 ms at a
+ * time and skipped the content of the stall, so recordings lacked beeps the publisher never sent. Its own
+ * process keeps its clock. The child leaves the room and exits when stopped, and by itself when this
+ * process goes (the IPC channel closes).
  */
 export async function startPublisherProcess(options: SyntheticPublisherOptions): Promise<PublisherHandle> {
   const { logger: _logger, ...serialisable } = options;

@@ -4,9 +4,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startLiveKitServer, type ManagedLiveKitServer } from '#bench/livekit-server.ts';
 import { startLocalFixture, waitForInfo, waitForStatus, type LocalFixture } from '#bench/local-fixture.ts';
 import { decodeErrors, mediaDuration } from '#bench/media-check.ts';
-import { bounded } from '#bench/bounded.ts';
 import { startPublisherProcess, type PublisherHandle } from '#bench/publisher-process.ts';
 import { startWsReceiver, type WsReceiver } from '#bench/ws-receiver.ts';
+import { withTimeout } from '#shared/with-timeout.ts';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 /** The tasks' reconnect window here (the default is 60 s). */
@@ -27,17 +27,17 @@ describe('egresses end cleanly when the LiveKit server dies (real server, SIGKIL
   let publisher: PublisherHandle | undefined;
 
   // Each stop bounded and named: one CI run's hook timed out after 240 s without saying which part hung.
-  // All run, in order; the first failure is thrown after the rest.
+  // All run, in order; every failure is thrown together after the last.
   afterEach(async () => {
     const stops: [string, number, () => Promise<void> | undefined][] = [
-      ['publisher stop', 20_000, () => publisher?.stop()],
-      ['local system stop', 60_000, () => local?.stop()],
-      ['WebSocket receiver stop', 10_000, () => ws?.stop()],
-      ['LiveKit server stop', 20_000, () => livekit?.stop()],
+      ['the publisher did not stop', 20_000, () => publisher?.stop()],
+      ['the local system did not stop', 60_000, () => local?.stop()],
+      ['the WebSocket receiver did not stop', 10_000, () => ws?.stop()],
+      ['the LiveKit server did not stop', 20_000, () => livekit?.stop()],
     ];
     const failed: Error[] = [];
-    for (const [label, ms, stop] of stops) {
-      await bounded(label, ms, Promise.resolve(stop())).catch((err: unknown) =>
+    for (const [what, ms, stop] of stops) {
+      await withTimeout(Promise.resolve(stop()), ms, what).catch((err: unknown) =>
         failed.push(err instanceof Error ? err : new Error(String(err))),
       );
     }

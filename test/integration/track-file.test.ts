@@ -4,8 +4,7 @@ import { DirectFileOutput, EgressStatus, type EgressInfo } from '@livekit/protoc
 import type { EgressClient } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLiveKitServer, type LiveKitServer } from '#bench/livekit-server.ts';
-import { epochNow } from '#bench/pacer.ts';
-import { msUntilBetweenBeeps } from '#bench/sync-schedule.ts';
+import { betweenBeeps } from '#bench/pacer.ts';
 import { startSyntheticSubscriber, type SyntheticSubscriber } from '#bench/synthetic-subscriber.ts';
 import { startLocalFixture, waitForStatus, type LocalFixture } from '#bench/local-fixture.ts';
 import { beepTimes, decodeErrors, frameNumbers, mediaDuration, probe, volume } from '#bench/media-check.ts';
@@ -101,12 +100,10 @@ describe('track egress to files without transcoding (real LiveKit, rtc-node publ
       start('opus-muted', m.audioTrackSid!),
     ]);
     await sleep(10_000);
-    // Between two beeps: a mute or unmute that hit one would cut its start off.
-    await sleep(msUntilBetweenBeeps(m.startedAt, epochNow()));
+    await betweenBeeps(m.startedAt);
     await m.mute('audio');
     await sleep(10_000);
-    // Between two beeps: a mute or unmute that hit one would cut its start off.
-    await sleep(msUntilBetweenBeeps(m.startedAt, epochNow()));
+    await betweenBeeps(m.startedAt);
     await m.unmute('audio');
     await sleep(10_000);
     await Promise.all(runs.map(stop));

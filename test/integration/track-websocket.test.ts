@@ -2,8 +2,7 @@ import { EgressStatus, StreamInfo_Status } from '@livekit/protocol';
 import { WebhookReceiver, type EgressClient } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLiveKitServer, type LiveKitServer } from '#bench/livekit-server.ts';
-import { epochNow } from '#bench/pacer.ts';
-import { msUntilBetweenBeeps } from '#bench/sync-schedule.ts';
+import { betweenBeeps } from '#bench/pacer.ts';
 import { startLocalFixture, waitForStatus, type LocalFixture } from '#bench/local-fixture.ts';
 import { startPublisherProcess, type PublisherHandle } from '#bench/publisher-process.ts';
 import { startWebhookReceiver, type WebhookReceiverServer } from '#bench/webhook-receiver.ts';
@@ -61,12 +60,10 @@ describe('track egress to a WebSocket (local mode, real LiveKit server)', () => 
     expect(active.streamResults[0]?.status).toBe(StreamInfo_Status.ACTIVE);
 
     await sleep(10_000);
-    // Between two beeps: a mute or unmute that hit one would cut its start off.
-    await sleep(msUntilBetweenBeeps(publisher.startedAt, epochNow()));
+    await betweenBeeps(publisher.startedAt);
     await publisher.mute('audio');
     await sleep(5_000);
-    // Between two beeps: a mute or unmute that hit one would cut its start off.
-    await sleep(msUntilBetweenBeeps(publisher.startedAt, epochNow()));
+    await betweenBeeps(publisher.startedAt);
     await publisher.unmute('audio');
     await sleep(Math.max(0, activeAt + 30_000 - Date.now()));
 

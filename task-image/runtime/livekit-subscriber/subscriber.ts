@@ -15,6 +15,7 @@
 import { DisconnectReason, LeaveRequest_Action, SignalTarget } from '@livekit/protocol';
 import type { JoinResponse, LeaveRequest, ParticipantInfo, SignalResponse } from '@livekit/protocol';
 import { registerSecret, type Logger } from '#shared/logger.ts';
+import { withTimeout } from '#shared/with-timeout.ts';
 import {
   LiveKitSubscriberError,
   SubscriberConnectError,
@@ -461,14 +462,6 @@ export class LiveKitSubscriber {
   private applyUpdate(participants: readonly ParticipantInfo[]): void {
     applyRoomChanges(this.state.apply(participants), this.waiters, this.subscriptions, this.events);
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
 function describe(err: unknown): string {

@@ -10,8 +10,7 @@ import { join } from 'node:path';
 import { dispose } from '@livekit/rtc-node';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { livekitServerBinary, startLiveKitServer, type LiveKitServer } from '#bench/livekit-server.ts';
-import { epochNow } from '#bench/pacer.ts';
-import { msUntilBetweenBeeps } from '#bench/sync-schedule.ts';
+import { betweenBeeps } from '#bench/pacer.ts';
 import { beepTimes, decodeErrors, frameNumbers, probe, volume } from '#bench/media-check.ts';
 import { startPublisherProcess, type PublisherHandle } from '#bench/publisher-process.ts';
 import type { VideoCodecName } from '#bench/synthetic-publisher.ts';
@@ -246,12 +245,10 @@ describe.skipIf(!existsSync(livekitServerBinary()))('recording real LiveKit trac
       const skippedMs = (): number => (publisher.stats().audio?.skips ?? []).reduce((t, k) => t + k.contentMs, 0);
       const skippedBefore = skippedMs();
       await sleep(4_000);
-      // Between two beeps: a mute or unmute that hit one would cut its start off.
-      await sleep(msUntilBetweenBeeps(publisher.startedAt, epochNow()));
+      await betweenBeeps(publisher.startedAt);
       await publisher.mute('audio');
       await sleep(10_000);
-      // Between two beeps: a mute or unmute that hit one would cut its start off.
-      await sleep(msUntilBetweenBeeps(publisher.startedAt, epochNow()));
+      await betweenBeeps(publisher.startedAt);
       await publisher.unmute('audio');
       await sleep(4_000);
       const result = await audio.stop();
